@@ -1,0 +1,151 @@
+"""The OpenAPI layer (flask-smorest): one Api, a strict JSON parser, and the docs pages.
+
+Every JSON body goes through ``StrictJsonParser``: the body is parsed whatever the Content-Type,
+must be UTF-8 JSON and an object, and validation errors become our one error shape.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import marshmallow as ma
+from flask import Blueprint as FlaskBlueprint
+from flask import Flask, Response, send_from_directory
+from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+from webargs import core
+from webargs.flaskparser import FlaskParser
+
+from .errors import InvalidJson, ValidationFailed
+
+MAX_JSON_DEPTH = 32
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """Decode a request body that must be one JSON object; raise InvalidJson with a plain reason."""
+    if not raw.strip():
+        raise InvalidJson("The body is empty; send a JSON object.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidJson("The body is not valid UTF-8.") from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (json.JSONDecodeError, ValueError):
+        raise InvalidJson("The body is not valid JSON.") from None
+    except RecursionError:
+        raise InvalidJson("The JSON is nested too deeply.") from None
+    if not isinstance(data, dict):
+        raise InvalidJson("The body must be a JSON object, like {\"age\": 34}.")
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise InvalidJson("The JSON is nested too deeply.")
+    return data
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    if level > MAX_JSON_DEPTH:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, level + 1) for v in value), default=level + 1)
+    return level
+
+
+class StrictJsonParser(FlaskParser):
+    """webargs parser that reads JSON bodies strictly and raises our ValidationFailed."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def _raw_load_json(self, req):
+        return parse_json_object(req.get_data(cache=True))
+
+    def handle_error(self, error: ma.ValidationError, req, schema, *, error_status_code, error_headers):
+        messages = error.messages
+        if isinstance(messages, dict) and set(messages) == {"json"}:
+            messages = messages["json"]
+        if isinstance(messages, dict) and "_schema" in messages and len(messages) == 1:
+            raise InvalidJson("The body must be a JSON object.")
+        fields = messages if isinstance(messages, dict) else {"_body": messages}
+        raise ValidationFailed(fields=_flatten(fields))
+
+
+def _flatten(messages: dict) -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into {"field" or "field.sub": ["why", ...]}."""
+    flat: dict[str, list[str]] = {}
+    for name, value in messages.items():
+        if isinstance(value, dict):
+            for sub, why in _flatten(value).items():
+                flat[f"{name}.{sub}"] = why
+        elif isinstance(value, list):
+            flat[str(name)] = [str(v) for v in value]
+        else:
+            flat[str(name)] = [str(value)]
+    return flat
+
+
+class _Api(Api):
+    """flask-smorest's Api, documenting our error shape for its default error responses."""
+
+    from .schemas import ErrorResponseSchema as ERROR_SCHEMA  # noqa: N811
+
+
+class Blueprint(SmorestBlueprint):
+    """A flask-smorest Blueprint that parses JSON bodies strictly."""
+
+    ARGUMENTS_PARSER = StrictJsonParser()
+
+
+def _swagger_ui_dir() -> str:
+    import swagger_ui_bundle
+
+    return swagger_ui_bundle.swagger_ui_path
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>API docs — NHS employment support referrals</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/assets/docs-init.js"></script>
+</body></html>"""
+
+DOCS_INIT = "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true});"
+
+
+def init_app(app: Flask) -> Api:
+    app.config.setdefault("API_TITLE", "NHS employment support referral and eligibility service")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": "Explained eligibility for the four NHS employment-support pathways, "
+                               "consented self-referral and referral, and consented SMS promotion."},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    })
+    api = _Api(app)
+
+    docs = FlaskBlueprint("docs", __name__)
+
+    @docs.get("/docs")
+    def docs_page():
+        return Response(DOCS_PAGE, mimetype="text/html")
+
+    @docs.get("/docs/assets/docs-init.js")
+    def docs_init():
+        return Response(DOCS_INIT, mimetype="application/javascript")
+
+    @docs.get("/docs/assets/<path:filename>")
+    def docs_assets(filename: str):
+        # send_from_directory refuses paths that escape the directory (path traversal).
+        return send_from_directory(_swagger_ui_dir(), filename, max_age=3600)
+
+    app.register_blueprint(docs)
+    return api

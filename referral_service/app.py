@@ -1,0 +1,47 @@
+"""The Flask app factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from rules import default_engine
+
+from . import api, db, errors, logs
+from .config import from_environment
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides settings read from the environment (tests use this).
+
+    On a fresh DATABASE_PATH it creates the schema by itself; the service directory is the YAML
+    under rules/services, loaded with the rules.
+    """
+    app = Flask(__name__)
+    app.config.update(from_environment())
+    app.config.update(config or {})
+    app.json.sort_keys = False
+    logs.configure(app.config["LOG_LEVEL"])
+    default_engine()  # load and check the rules once, at start: a bad rules file stops the service
+
+    db.init_app(app)
+    smorest = api.init_app(app)
+    _register_blueprints(app, smorest)
+    # After flask-smorest, whose own handlers would otherwise answer in a different shape.
+    errors.register_error_handlers(app)
+    log.info("app_created", extra={"ruleset_version": default_engine().ruleset.version})
+    return app
+
+
+def _register_blueprints(app: Flask, smorest) -> None:
+    from . import health
+    from .eligibility.routes import blp as eligibility
+    from .pages.check import bp as check_page
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(check_page)
+    smorest.register_blueprint(eligibility)

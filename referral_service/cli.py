@@ -1,0 +1,35 @@
+"""The ``referral-service`` command line (click)."""
+
+from __future__ import annotations
+
+import click
+
+from .app import create_app
+
+
+@click.group()
+def main() -> None:
+    """NHS employment support referral and eligibility service."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Defaults to $PORT or 5000.")
+def serve(host: str, port: int | None) -> None:
+    """Run the service (web chat, API, docs) with the embedded defaults."""
+    app = create_app()
+    port = port or app.config["PORT"]
+    click.echo(f"Serving on http://{host}:{port}/  (API docs: /docs, clinician check: /check)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create the database schema (also done at every start)."""
+    app = create_app()
+    click.echo(f"Database ready at {app.config['DATABASE_PATH']}")
+
+
+def register(command: click.Command) -> None:
+    """Let a feature add its commands (tokens, contacts, dispatch, purge) to the group."""
+    main.add_command(command)

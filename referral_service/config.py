@@ -1,0 +1,41 @@
+"""Configuration from environment variables, with safe defaults for a laptop (`make run`)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Read the settings named in CONTRACT.md (and a few of our own) from the environment."""
+    env = dict(os.environ if env is None else env)
+    var_dir = Path(env.get("VAR_DIR", "var"))
+    port = int(env.get("PORT", "5000"))
+    return {
+        "DATABASE_PATH": env.get("DATABASE_PATH", str(var_dir / "referral-service.db")),
+        "PORT": port,
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+        # Without a configured token the bot tracker is closed to everyone but this process.
+        "BOT_AUTH_TOKEN": env.get("BOT_AUTH_TOKEN") or secrets.token_urlsafe(24),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", "sandbox-auth-token"),
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER") or None,
+        "TWILIO_API_URL": env.get("TWILIO_API_URL") or None,
+        "SMS_SEND_WINDOW": env.get("SMS_SEND_WINDOW", "Mon-Sat 09:00-19:00"),
+        "SMS_RATE_PER_SECOND": float(env.get("SMS_RATE_PER_SECOND", "10")),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
+    }

@@ -1,0 +1,34 @@
+"""POST /api/v1/eligibility — the explained, three-valued eligibility check (CONTRACT.md)."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from rules import default_engine
+
+from ..api import Blueprint
+from ..schemas import ErrorResponseSchema, facts_schema_class
+from .schemas import DecisionSchema
+
+blp = Blueprint(
+    "eligibility",
+    __name__,
+    url_prefix="/api/v1",
+    description="Which employment-support pathways fit a person, and why.",
+)
+
+
+@blp.route("/eligibility", methods=["POST"])
+@blp.arguments(facts_schema_class(), location="json", as_kwargs=False)
+@blp.response(200, DecisionSchema)
+@blp.alt_response(400, schema=ErrorResponseSchema, description="Bad input: wrong type, unknown value, bad postcode, not JSON")
+@blp.alt_response(413, schema=ErrorResponseSchema, description="Body over 64 KiB")
+@blp.alt_response(429, schema=ErrorResponseSchema, description="Too many requests")
+def check_eligibility(facts: dict):
+    """Check eligibility for all four pathways.
+
+    Every fact is optional: a missing fact is unknown, never false. Each pathway says whether the
+    person is eligible, not eligible (a known fact rules them out) or whether more information is
+    needed (and which), with the criterion that decided it and its source in the guidance.
+    """
+    return jsonify(default_engine().evaluate(facts))

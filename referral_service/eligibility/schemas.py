@@ -1,0 +1,73 @@
+"""Response schemas for the eligibility decision (for the OpenAPI document)."""
+
+import marshmallow as ma
+from marshmallow import fields
+
+
+class ReasonSchema(ma.Schema):
+    criterion = fields.String(required=True)
+    title = fields.String()
+    outcome = fields.String(required=True, metadata={"enum": ["met", "not_met", "unknown"]})
+    explanation = fields.String(required=True)
+    source = fields.String(required=True)
+
+
+class ServiceSchema(ma.Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    provider = fields.String()
+    phone = fields.String(required=True)
+    website = fields.String(required=True)
+    accepts_self_referral = fields.Boolean(required=True)
+    area = fields.String()
+    sample_data = fields.Boolean()
+
+
+class PathwayDecisionSchema(ma.Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    short_name = fields.String()
+    status = fields.String(required=True, metadata={"enum": ["eligible", "not_eligible", "needs_information"]})
+    decided_by = fields.List(fields.String())
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+    missing = fields.List(fields.String(), required=True)
+    summary = fields.String()
+    access_route = fields.String(required=True)
+    access_route_source = fields.String()
+    length = fields.String()
+    availability = fields.String()
+    services = fields.List(fields.Nested(ServiceSchema), required=True)
+    available_locally = fields.Boolean(allow_none=True, required=True)
+
+
+class NextQuestionSchema(ma.Schema):
+    fact = fields.String(required=True)
+    text = fields.String(required=True)
+    settles = fields.List(fields.String())
+    type = fields.String()
+    options = fields.List(fields.String())
+
+
+class SignpostSchema(ma.Schema):
+    id = fields.String()
+    name = fields.String(required=True)
+    description = fields.String()
+    website = fields.String()
+    phone = fields.String()
+    source = fields.String()
+
+
+class OverlapSchema(ma.Schema):
+    pathways = fields.List(fields.String())
+    explanation = fields.String()
+
+
+class DecisionSchema(ma.Schema):
+    ruleset_version = fields.String(required=True)
+    ruleset_hash = fields.String()
+    pathways = fields.List(fields.Nested(PathwayDecisionSchema), required=True)
+    overlap = fields.Nested(OverlapSchema, allow_none=True)
+    next_question = fields.Nested(NextQuestionSchema, allow_none=True, required=True)
+    signposting = fields.List(fields.Nested(SignpostSchema), required=True)
+    facts = fields.Dict()
+    implied_facts = fields.List(fields.Dict())

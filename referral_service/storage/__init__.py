@@ -1,0 +1,1 @@
+"""Storage modules, one per aggregate. Each owns its SQL and registers its migrations on import."""

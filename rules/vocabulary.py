@@ -1,0 +1,144 @@
+"""The fact vocabulary (facts.yaml): names, types, allowed values, questions, implications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import RulesError
+from .postcodes import InvalidPostcode, normalise_postcode
+from .strict import expect_keys, expect_type
+
+FACT_TYPES = {"integer", "boolean", "enum", "enum_list", "postcode", "string"}
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    type: str
+    label: str
+    values: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    question: str | None = None
+    ask_order: int = 1000
+    never_excludes: bool = False
+
+    def check(self, value: Any) -> Any:
+        """Return the clean value, or raise ValueError saying why it is not acceptable."""
+        if self.type == "boolean":
+            if not isinstance(value, bool):
+                raise ValueError("Must be true or false.")
+            return value
+        if self.type == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError("Must be a whole number.")
+            if self.minimum is not None and value < self.minimum:
+                raise ValueError(f"Must be {self.minimum} or more.")
+            if self.maximum is not None and value > self.maximum:
+                raise ValueError(f"Must be {self.maximum} or less.")
+            return value
+        if self.type == "enum":
+            if value not in self.values:
+                raise ValueError(f"Must be one of: {', '.join(self.values)}.")
+            return value
+        if self.type == "enum_list":
+            if not isinstance(value, list | tuple):
+                raise ValueError("Must be a list.")
+            bad = [v for v in value if v not in self.values]
+            if bad:
+                raise ValueError(f"Unknown value(s) {bad}; must be from: {', '.join(self.values)}.")
+            return tuple(dict.fromkeys(value))
+        if self.type == "postcode":
+            try:
+                return normalise_postcode(value)
+            except InvalidPostcode as error:
+                raise ValueError(str(error)) from None
+        if not isinstance(value, str):
+            raise ValueError("Must be text.")
+        return value
+
+
+@dataclass(frozen=True)
+class Implication:
+    when: dict
+    then: dict
+    why: str
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    facts: dict[str, Fact]
+    implications: tuple[Implication, ...] = field(default=())
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.facts
+
+    def __getitem__(self, name: str) -> Fact:
+        return self.facts[name]
+
+    def clean(self, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """Check a dict of facts. Returns (clean facts, errors by fact). None means unknown."""
+        clean: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
+        for name, value in raw.items():
+            fact = self.facts.get(name)
+            if fact is None:
+                errors[name] = ["Unknown fact."]
+                continue
+            if value is None:
+                continue
+            try:
+                clean[name] = fact.check(value)
+            except ValueError as error:
+                errors[name] = [str(error)]
+        return clean, errors
+
+
+def load_vocabulary(path: Path) -> Vocabulary:
+    """Load facts.yaml strictly: any unknown key, type or value is a RulesError naming it."""
+    where = path.name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    expect_keys(data, where, "", required={"facts"}, optional={"implications"})
+    facts: dict[str, Fact] = {}
+    for name, spec in expect_type(data["facts"], dict, where, "facts").items():
+        key = f"facts.{name}"
+        expect_keys(
+            spec,
+            where,
+            key,
+            required={"type", "label"},
+            optional={"values", "minimum", "maximum", "question", "ask_order", "never_excludes"},
+        )
+        if spec["type"] not in FACT_TYPES:
+            raise RulesError(where, f"{key}.type", f"unknown type {spec['type']!r}")
+        values = tuple(str(v) for v in spec.get("values", ()))
+        if spec["type"] in {"enum", "enum_list"} and not values:
+            raise RulesError(where, f"{key}.values", "an enum needs its values")
+        facts[name] = Fact(
+            name=name,
+            type=spec["type"],
+            label=spec["label"],
+            values=values,
+            minimum=spec.get("minimum"),
+            maximum=spec.get("maximum"),
+            question=spec.get("question"),
+            ask_order=int(spec.get("ask_order", 1000)),
+            never_excludes=bool(spec.get("never_excludes", False)),
+        )
+    implications = []
+    for index, spec in enumerate(data.get("implications") or []):
+        key = f"implications[{index}]"
+        expect_keys(spec, where, key, required={"when", "then", "why"})
+        for fact_name, value in spec["then"].items():
+            if fact_name not in facts:
+                raise RulesError(where, f"{key}.then.{fact_name}", "unknown fact")
+            try:
+                facts[fact_name].check(value)
+            except ValueError as error:
+                raise RulesError(where, f"{key}.then.{fact_name}", str(error)) from None
+        implications.append(Implication(spec["when"], dict(spec["then"]), spec["why"]))
+    return Vocabulary(facts, tuple(implications))
