@@ -33,3 +33,13 @@ def init_db() -> None:
 def register(command: click.Command) -> None:
     """Let a feature add its commands (tokens, contacts, dispatch, purge) to the group."""
     main.add_command(command)
+
+
+def _register_feature_commands() -> None:
+    from .auth import tokens_cli
+
+    for command in (tokens_cli,):
+        register(command)
+
+
+_register_feature_commands()
