@@ -14,7 +14,6 @@ from flask import Blueprint as FlaskBlueprint
 from flask import Flask, Response, send_from_directory
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
-from webargs import core
 from webargs.flaskparser import FlaskParser
 
 from .errors import InvalidJson, ValidationFailed
