@@ -9,7 +9,7 @@ from flask import Flask
 
 from rules import default_engine
 
-from . import api, db, errors, logs
+from . import api, db, errors, extensions, logs
 from .config import from_environment
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     default_engine()  # load and check the rules once, at start: a bad rules file stops the service
 
     db.init_app(app)
+    extensions.init_app(app)
     smorest = api.init_app(app)
     _register_blueprints(app, smorest)
     # After flask-smorest, whose own handlers would otherwise answer in a different shape.
