@@ -1,3 +1,8 @@
 """Storage modules, one per aggregate. Each owns its SQL and registers its migrations on import."""
 
-from . import tokens  # noqa: F401
+from . import (
+    audit,  # noqa: F401
+    consents,  # noqa: F401
+    referrals,  # noqa: F401
+    tokens,  # noqa: F401
+)

@@ -1,0 +1,70 @@
+"""The audit log: every read and change of a referral or consent — who, what, when. Append-only.
+
+Rows carry token ids, roles, actions and referral references only: never names, phone numbers,
+postcodes or free text. A consent subject that is a phone number is stored as a one-way digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from ..db import register_migrations
+
+migrations = register_migrations(Migrations("audit"))
+PUBLIC = "public"
+
+
+@migrations()
+def create_audit_log(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        create table audit_log (
+            id integer primary key autoincrement,
+            at text not null,
+            actor text not null,
+            role text not null,
+            action text not null,
+            target text,
+            service_id text,
+            outcome text not null
+        )
+        """
+    )
+    db.execute("create index audit_log_target on audit_log (target)")
+    db.execute("create trigger audit_log_no_update before update on audit_log "
+               "begin select raise(abort, 'audit_log is append-only'); end")
+    db.execute("create trigger audit_log_no_delete before delete on audit_log "
+               "begin select raise(abort, 'audit_log is append-only'); end")
+
+
+def safe_target(target: str | None) -> str | None:
+    """A target that names no one: referral references pass; phone subjects become a digest."""
+    if target and target.startswith("phone:"):
+        return "phone#" + hashlib.sha256(target.encode()).hexdigest()[:16]
+    if target and target.startswith("referral:"):
+        return target.removeprefix("referral:")
+    return target
+
+
+def record(db: sqlite_utils.Database, *, actor: str | None, role: str | None, action: str,
+           target: str | None = None, service_id: str | None = None, outcome: str = "ok") -> None:
+    """Append one audit row (inside the caller's transaction if there is one)."""
+    db.execute(
+        "insert into audit_log (at, actor, role, action, target, service_id, outcome) values (?, ?, ?, ?, ?, ?, ?)",
+        [datetime.now(UTC).isoformat(timespec="microseconds"), actor or PUBLIC, role or PUBLIC, action,
+         safe_target(target), service_id, outcome],
+    )
+    if not db.conn.in_transaction:
+        db.conn.commit()
+
+
+def entries(db: sqlite_utils.Database, target: str | None = None, limit: int = 500) -> list[dict]:
+    """Audit rows, newest first (for one target if given)."""
+    if target is not None:
+        return list(db.query("select * from audit_log where target = ? order by id desc limit ?",
+                             [safe_target(target), limit]))
+    return list(db.query("select * from audit_log order by id desc limit ?", [limit]))

@@ -1,0 +1,244 @@
+"""Consent records: an append-only table, and the current state derived from it in the same transaction.
+
+``consent_records`` is never updated or deleted (SQLite triggers refuse it); a withdrawal is a new
+record. ``consent_current`` holds, per subject, purpose and service scope, the latest record — a
+cache of what the history says, rebuilt by ``rebuild_current`` if ever in doubt.
+
+Subjects: ``referral:<REFERENCE>`` for the person behind a referral, ``phone:<E.164>`` for SMS consent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from consent import ALL_SERVICES, ConsentRecord, PolicyAnswer
+from consent.policy import may
+from consent.records import iso, utc
+
+from ..db import register_migrations, write_transaction
+
+migrations = register_migrations(Migrations("consents"))
+
+
+@migrations()
+def create_consent_tables(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        create table consent_records (
+            id integer primary key autoincrement,
+            subject text not null,
+            purpose text not null,
+            decision text not null,
+            method text not null,
+            service_scope text not null,
+            recorded_at text not null,
+            recorded_by text not null,
+            wording_version text not null,
+            wording_text text not null,
+            referral_reference text,
+            created_at text not null
+        )
+        """
+    )
+    db.execute("create index consent_records_subject on consent_records (subject, purpose)")
+    db.execute("create index consent_records_reference on consent_records (referral_reference)")
+    # Append-only: history is evidence of what the person agreed to and when.
+    db.execute(
+        """
+        create trigger consent_records_no_update before update on consent_records
+        begin select raise(abort, 'consent_records is append-only'); end
+        """
+    )
+    db.execute(
+        """
+        create trigger consent_records_no_delete before delete on consent_records
+        begin select raise(abort, 'consent_records is append-only'); end
+        """
+    )
+    db.execute(
+        """
+        create table consent_current (
+            subject text not null,
+            purpose text not null,
+            service_scope text not null,
+            decision text not null,
+            recorded_at text not null,
+            record_id integer not null references consent_records(id),
+            primary key (subject, purpose, service_scope)
+        )
+        """
+    )
+    db.execute("create index consent_current_purpose on consent_current (purpose, service_scope, decision)")
+
+
+@contextlib.contextmanager
+def atomic(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One transaction: a savepoint inside the caller's transaction, else BEGIN IMMEDIATE … COMMIT."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+    else:
+        with write_transaction(db):
+            yield db
+
+
+def record_consent(
+    db: sqlite_utils.Database,
+    *,
+    subject: str,
+    purpose: str,
+    decision: str,
+    method: str,
+    recorded_by: str,
+    wording_version: str,
+    wording_text: str,
+    service_id: str | None = None,
+    recorded_at: datetime | str | None = None,
+    referral_reference: str | None = None,
+) -> dict:
+    """Append one consent record and update the current state; return the stored record as a dict.
+
+    ``service_id`` None means all services (scope ``"*"``), as for an SMS STOP. Raises
+    ``consent.InvalidConsent`` for an unknown purpose, decision or method.
+    """
+    record = ConsentRecord(
+        subject=subject,
+        purpose=purpose,
+        decision=decision,
+        method=method,
+        recorded_by=recorded_by,
+        wording_version=wording_version,
+        wording_text=wording_text,
+        service_scope=service_id or ALL_SERVICES,
+        recorded_at=utc(recorded_at),
+        referral_reference=referral_reference,
+    )
+    row = record.to_dict()
+    row.pop("id")
+    row["created_at"] = iso(utc())
+    with atomic(db):
+        cursor = db.execute(
+            f"insert into consent_records ({', '.join(row)}) values ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
+        row["id"] = cursor.lastrowid
+        _upsert_current(db, row)
+    row.pop("created_at")
+    return row
+
+
+def _upsert_current(db: sqlite_utils.Database, row: dict) -> None:
+    # A back-dated record (an import of an older opt-in) must not override a newer decision.
+    db.execute(
+        """
+        insert into consent_current (subject, purpose, service_scope, decision, recorded_at, record_id)
+        values (?, ?, ?, ?, ?, ?)
+        on conflict (subject, purpose, service_scope) do update set
+            decision = excluded.decision, recorded_at = excluded.recorded_at, record_id = excluded.record_id
+        where excluded.recorded_at > consent_current.recorded_at
+           or (excluded.recorded_at = consent_current.recorded_at and excluded.record_id > consent_current.record_id)
+        """,
+        [row["subject"], row["purpose"], row["service_scope"], row["decision"], row["recorded_at"], row["id"]],
+    )
+
+
+_RECORD_COLUMNS = (
+    "id, subject, purpose, decision, method, service_scope, recorded_at, recorded_by, wording_version, "
+    "wording_text, referral_reference"
+)
+
+
+_JOINED_COLUMNS = ", ".join("r." + c.strip() for c in _RECORD_COLUMNS.split(","))
+
+
+def referral_subject(reference: str) -> str:
+    """The consent subject for the person behind a referral."""
+    return f"referral:{reference}"
+
+
+def phone_subject(phone_e164: str) -> str:
+    """The consent subject for a mobile number (SMS consent), E.164 like +447700900123."""
+    return f"phone:{phone_e164}"
+
+
+def _records(rows: Iterable[dict]) -> list[ConsentRecord]:
+    return [ConsentRecord.from_dict(row) for row in rows]
+
+
+def current_consent(
+    db: sqlite_utils.Database, subject: str, purpose: str, service_id: str | None, now: datetime | None = None
+) -> PolicyAnswer:
+    """May we do ``purpose`` for ``subject`` with ``service_id`` now? (consent.policy.may on the stored state).
+
+    With ``now`` given, the answer is worked out from the full history as it stood at that moment.
+    """
+    if now is not None:
+        rows = db.query(
+            f"select {_RECORD_COLUMNS} from consent_records where subject = ? and purpose = ?", [subject, purpose]
+        )
+    else:
+        rows = db.query(
+            f"""
+            select {_JOINED_COLUMNS}
+            from consent_current c join consent_records r on r.id = c.record_id
+            where c.subject = ? and c.purpose = ? and c.service_scope in (?, ?)
+            """,
+            [subject, purpose, service_id or ALL_SERVICES, ALL_SERVICES],
+        )
+    return may(purpose, _records(rows), service_id, now)
+
+
+def current_consents(
+    db: sqlite_utils.Database, subjects: Iterable[str], purpose: str, service_id: str | None
+) -> dict[str, PolicyAnswer]:
+    """``current_consent`` for many subjects at once (e.g. a campaign's audience): subject -> answer."""
+    subjects = list(dict.fromkeys(subjects))
+    by_subject: dict[str, list[ConsentRecord]] = {s: [] for s in subjects}
+    chunk = 500
+    for start in range(0, len(subjects), chunk):
+        part = subjects[start:start + chunk]
+        rows = db.query(
+            f"""
+            select {_JOINED_COLUMNS}
+            from consent_current c join consent_records r on r.id = c.record_id
+            where c.purpose = ? and c.service_scope in (?, ?) and c.subject in ({', '.join('?' for _ in part)})
+            """,
+            [purpose, service_id or ALL_SERVICES, ALL_SERVICES, *part],
+        )
+        for record in _records(rows):
+            by_subject[record.subject].append(record)
+    return {s: may(purpose, records, service_id) for s, records in by_subject.items()}
+
+
+def consent_history(db: sqlite_utils.Database, subject: str) -> list[dict]:
+    """Every consent record for a subject, oldest first (withdrawals included: history is never deleted)."""
+    return [
+        ConsentRecord.from_dict(row).to_dict()
+        for row in db.query(
+            f"select {_RECORD_COLUMNS} from consent_records where subject = ? order by recorded_at, id", [subject]
+        )
+    ]
+
+
+def consent_state(db: sqlite_utils.Database, subject: str) -> list[dict]:
+    """The current decision per purpose and service scope for a subject."""
+    return list(db.query(
+        "select purpose, service_scope, decision, recorded_at, record_id from consent_current "
+        "where subject = ? order by purpose, service_scope",
+        [subject],
+    ))
+
+
+def rebuild_current(db: sqlite_utils.Database) -> int:
+    """Recompute consent_current from the history (the history is the truth); return the rows written."""
+    with atomic(db):
+        db.execute("delete from consent_current")
+        rows = db.query(f"select {_RECORD_COLUMNS} from consent_records order by recorded_at, id")
+        for row in list(rows):
+            _upsert_current(db, row)
+    return db.execute("select count(*) from consent_current").fetchone()[0]

@@ -1,0 +1,349 @@
+"""Referrals: the record, its workflow events (status changes and contacts), and idempotency keys.
+
+All SQL for the referral aggregate lives here. Functions that write expect to run inside the
+caller's transaction (``write_transaction``) when several writes must stand or fall together.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from ..db import register_migrations
+
+migrations = register_migrations(Migrations("referrals"))
+
+STATUSES = ("received", "contacted", "accepted", "first_appointment_attended", "declined", "closed")
+# Where a referral may go next. declined and closed are the ends of the road.
+TRANSITIONS = {
+    "received": ("contacted", "accepted", "declined", "closed"),
+    "contacted": ("accepted", "declined", "closed"),
+    "accepted": ("first_appointment_attended", "declined", "closed"),
+    "first_appointment_attended": ("closed",),
+    "declined": (),
+    "closed": (),
+}
+FINISHED = ("declined", "closed")
+SOURCES = ("self", "clinician", "gp", "voluntary_sector", "sms_campaign")
+CONTACT_CHANNELS = ("face_to_face", "video", "phone", "sms", "email", "letter")
+# Access (for MHSDS) is the first clinical contact: never a text or an email (DOMAIN.md; NHSE 2023 fn 13).
+CLINICAL_CHANNELS = ("face_to_face", "video", "phone")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@migrations()
+def create_referral_tables(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """
+        create table referrals (
+            reference text primary key,
+            pathway text not null,
+            service_id text not null,
+            status text not null default 'received',
+            source text not null,
+            campaign_id text,
+            phone_e164 text,
+            first_name text,
+            facts_json text not null default '{}',
+            summary text,
+            ethnicity text,
+            eligibility_status text,
+            ruleset_version text,
+            referrer_token_id text,
+            referrer_role text,
+            created_at text not null,
+            updated_at text not null,
+            accessed_at text,
+            finished_at text,
+            anonymised_at text
+        )
+        """
+    )
+    db.execute("create index referrals_service on referrals (service_id, created_at)")
+    db.execute("create index referrals_phone on referrals (phone_e164, service_id)")
+    db.execute("create index referrals_campaign on referrals (campaign_id)")
+    db.execute(
+        """
+        create table referral_events (
+            id integer primary key autoincrement,
+            reference text not null references referrals(reference),
+            kind text not null,
+            from_status text,
+            to_status text,
+            channel text,
+            counts_as_access integer not null default 0,
+            occurred_at text not null,
+            recorded_by text,
+            recorded_at text not null
+        )
+        """
+    )
+    db.execute("create index referral_events_reference on referral_events (reference, id)")
+    db.execute(
+        """
+        create table idempotency_keys (
+            scope text not null,
+            key text not null,
+            request_hash text not null,
+            reference text not null,
+            response_json text not null,
+            created_at text not null,
+            primary key (scope, key)
+        )
+        """
+    )
+
+
+_PUBLIC_COLUMNS = (
+    "reference", "pathway", "service_id", "status", "source", "campaign_id", "phone_e164", "first_name",
+    "facts_json", "summary", "ethnicity", "eligibility_status", "ruleset_version", "referrer_token_id",
+    "referrer_role", "created_at", "updated_at", "accessed_at", "finished_at", "anonymised_at",
+)
+
+
+def _decode(row: dict | None) -> dict | None:
+    if row is None:
+        return None
+    row = dict(row)
+    row["facts"] = json.loads(row.pop("facts_json") or "{}")
+    return row
+
+
+def reference_exists(db: sqlite_utils.Database, reference: str) -> bool:
+    return db.execute("select 1 from referrals where reference = ?", [reference]).fetchone() is not None
+
+
+def insert_referral(db: sqlite_utils.Database, referral: dict[str, Any]) -> dict:
+    """Store a new referral (status received) and its first event; return it as read back."""
+    at = referral.get("created_at") or now_iso()
+    row = {
+        "reference": referral["reference"],
+        "pathway": referral["pathway"],
+        "service_id": referral["service_id"],
+        "status": "received",
+        "source": referral["source"],
+        "campaign_id": referral.get("campaign_id"),
+        "phone_e164": referral.get("phone_e164"),
+        "first_name": referral.get("first_name"),
+        "facts_json": json.dumps(referral.get("facts") or {}, sort_keys=True),
+        "summary": referral.get("summary"),
+        "ethnicity": (referral.get("facts") or {}).get("ethnicity"),
+        "eligibility_status": referral.get("eligibility_status"),
+        "ruleset_version": referral.get("ruleset_version"),
+        "referrer_token_id": referral.get("referrer_token_id"),
+        "referrer_role": referral.get("referrer_role"),
+        "created_at": at,
+        "updated_at": at,
+    }
+    db.execute(
+        f"insert into referrals ({', '.join(row)}) values ({', '.join('?' for _ in row)})", list(row.values())
+    )
+    _event(db, row["reference"], kind="status", from_status=None, to_status="received", occurred_at=at,
+           recorded_by=row["referrer_token_id"])
+    return get_referral(db, row["reference"])
+
+
+def get_referral(db: sqlite_utils.Database, reference: str) -> dict | None:
+    rows = list(db.query(f"select {', '.join(_PUBLIC_COLUMNS)} from referrals where reference = ?", [reference]))
+    return _decode(rows[0]) if rows else None
+
+
+def list_referrals(db: sqlite_utils.Database, *, service_id: str | None = None, status: str | None = None,
+                   limit: int = 100, offset: int = 0) -> list[dict]:
+    """Referrals newest first, optionally for one service and/or status."""
+    where, params = [], []
+    if service_id is not None:
+        where.append("service_id = ?")
+        params.append(service_id)
+    if status is not None:
+        where.append("status = ?")
+        params.append(status)
+    sql = f"select {', '.join(_PUBLIC_COLUMNS)} from referrals"
+    if where:
+        sql += " where " + " and ".join(where)
+    sql += " order by created_at desc, reference limit ? offset ?"
+    return [_decode(r) for r in db.query(sql, [*params, limit, offset])]
+
+
+def events(db: sqlite_utils.Database, reference: str) -> list[dict]:
+    return [
+        {**row, "counts_as_access": bool(row["counts_as_access"])}
+        for row in db.query(
+            "select id, kind, from_status, to_status, channel, counts_as_access, occurred_at, recorded_at "
+            "from referral_events where reference = ? order by id",
+            [reference],
+        )
+    ]
+
+
+def _event(db, reference, *, kind, from_status=None, to_status=None, channel=None, counts_as_access=False,
+           occurred_at=None, recorded_by=None) -> None:
+    at = now_iso()
+    db.execute(
+        "insert into referral_events (reference, kind, from_status, to_status, channel, counts_as_access, "
+        "occurred_at, recorded_by, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [reference, kind, from_status, to_status, channel, int(counts_as_access), occurred_at or at, recorded_by, at],
+    )
+
+
+class TransitionNotAllowed(ValueError):
+    """A status change the workflow does not allow."""
+
+
+def change_status(db: sqlite_utils.Database, reference: str, to_status: str, *, recorded_by: str | None,
+                  occurred_at: str | None = None) -> dict:
+    """Move a referral along the workflow; raise TransitionNotAllowed for a move it does not allow."""
+    current = get_referral(db, reference)
+    if to_status not in TRANSITIONS.get(current["status"], ()):
+        allowed = ", ".join(TRANSITIONS.get(current["status"], ())) or "nothing (it is finished)"
+        raise TransitionNotAllowed(f"A referral that is {current['status']} can move to: {allowed}.")
+    at = now_iso()
+    db.execute(
+        "update referrals set status = ?, updated_at = ?, finished_at = coalesce(finished_at, ?) where reference = ?",
+        [to_status, at, at if to_status in FINISHED else None, reference],
+    )
+    _event(db, reference, kind="status", from_status=current["status"], to_status=to_status,
+           occurred_at=occurred_at or at, recorded_by=recorded_by)
+    return get_referral(db, reference)
+
+
+def record_contact(db: sqlite_utils.Database, reference: str, channel: str, *, recorded_by: str | None,
+                   occurred_at: str | None = None) -> tuple[dict, bool]:
+    """Record a contact with the person. Return (referral, whether this contact counted as the access).
+
+    The access is the first clinical contact (face to face, video or phone) after the person agreed to
+    take part (status accepted or later). A first contact on a new referral moves it to contacted.
+    """
+    if channel not in CONTACT_CHANNELS:
+        raise ValueError(f"channel must be one of {', '.join(CONTACT_CHANNELS)}")
+    referral = get_referral(db, reference)
+    if referral["status"] in FINISHED:
+        raise TransitionNotAllowed(f"The referral is {referral['status']}; no more contacts can be recorded.")
+    at = now_iso()
+    occurred_at = occurred_at or at
+    counts = (
+        channel in CLINICAL_CHANNELS
+        and referral["accessed_at"] is None
+        and referral["status"] in ("accepted", "first_appointment_attended")
+    )
+    _event(db, reference, kind="contact", channel=channel, counts_as_access=counts, occurred_at=occurred_at,
+           recorded_by=recorded_by)
+    if counts:
+        db.execute("update referrals set accessed_at = ?, updated_at = ? where reference = ?", [occurred_at, at, reference])
+    if referral["status"] == "received":
+        change_status(db, reference, "contacted", recorded_by=recorded_by, occurred_at=occurred_at)
+    else:
+        db.execute("update referrals set updated_at = ? where reference = ?", [at, reference])
+    return get_referral(db, reference), counts
+
+
+# --- idempotency ---------------------------------------------------------------------------------
+
+def find_idempotent(db: sqlite_utils.Database, scope: str, key: str) -> dict | None:
+    row = db.execute(
+        "select request_hash, reference, response_json from idempotency_keys where scope = ? and key = ?", [scope, key]
+    ).fetchone()
+    if row is None:
+        return None
+    return {"request_hash": row[0], "reference": row[1], "response": json.loads(row[2])}
+
+
+def save_idempotent(db: sqlite_utils.Database, scope: str, key: str, request_hash: str, reference: str,
+                    response: dict) -> None:
+    db.execute(
+        "insert into idempotency_keys (scope, key, request_hash, reference, response_json, created_at) "
+        "values (?, ?, ?, ?, ?, ?)",
+        [scope, key, request_hash, reference, json.dumps(response), now_iso()],
+    )
+
+
+# --- questions other features ask -----------------------------------------------------------------
+
+def already_referred(db: sqlite_utils.Database, phone_e164: str, service_id: str | None = None) -> bool:
+    """Whether a referral exists for this mobile (to this service, if given) — SMS campaigns skip them."""
+    if service_id is None:
+        row = db.execute("select 1 from referrals where phone_e164 = ? limit 1", [phone_e164]).fetchone()
+    else:
+        row = db.execute("select 1 from referrals where phone_e164 = ? and service_id = ? limit 1",
+                         [phone_e164, service_id]).fetchone()
+    return row is not None
+
+
+def campaign_conversions(db: sqlite_utils.Database, campaign_id: str) -> int:
+    """How many referrals came from an SMS campaign."""
+    return db.execute("select count(*) from referrals where campaign_id = ?", [campaign_id]).fetchone()[0]
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+REPORT_DIMENSIONS = ("pathway", "source", "service_id", "month", "status", "ethnicity")
+
+
+def report_counts(db: sqlite_utils.Database, *, service_id: str | None = None, since: str | None = None,
+                  until: str | None = None) -> dict[str, Any]:
+    """Counts of referrals by each dimension, plus accesses; ``since``/``until`` are months (YYYY-MM)."""
+    where, params = [], []
+    if service_id is not None:
+        where.append("service_id = ?")
+        params.append(service_id)
+    if since:
+        where.append("substr(created_at, 1, 7) >= ?")
+        params.append(since)
+    if until:
+        where.append("substr(created_at, 1, 7) <= ?")
+        params.append(until)
+    clause = (" where " + " and ".join(where)) if where else ""
+    expressions = {
+        "pathway": "pathway",
+        "source": "source",
+        "service_id": "service_id",
+        "month": "substr(created_at, 1, 7)",
+        "status": "status",
+        "ethnicity": "coalesce(ethnicity, 'not_recorded')",
+    }
+    by: dict[str, dict[str, int]] = {}
+    for name, expression in expressions.items():
+        rows = db.execute(
+            f"select {expression} as value, count(*) from referrals{clause} group by value order by value", params
+        ).fetchall()
+        by[name] = {str(value): count for value, count in rows}
+    total, accessed = db.execute(
+        f"select count(*), count(accessed_at) from referrals{clause}", params
+    ).fetchone()
+    return {"total": total, "accessed": accessed, "by": by}
+
+
+# --- retention -------------------------------------------------------------------------------------
+
+def anonymise_finished(db: sqlite_utils.Database, finished_before: str) -> list[str]:
+    """Remove the personal details of referrals declined or closed before the given time.
+
+    What stays is what the reports count (pathway, service, source, campaign, status, month,
+    ethnicity code) and the workflow events; the name, phone number, facts and summary go.
+    """
+    references = [
+        row[0] for row in db.execute(
+            "select reference from referrals where status in ('declined', 'closed') and anonymised_at is null "
+            "and finished_at is not null and finished_at < ?",
+            [finished_before],
+        ).fetchall()
+    ]
+    at = now_iso()
+    for reference in references:
+        db.execute(
+            "update referrals set first_name = null, phone_e164 = null, facts_json = '{}', summary = null, "
+            "anonymised_at = ?, updated_at = ? where reference = ?",
+            [at, at, reference],
+        )
+    return references
+
+
+def purge_idempotency_keys(db: sqlite_utils.Database, created_before: str) -> int:
+    return db.execute("delete from idempotency_keys where created_at < ?", [created_before]).rowcount
