@@ -42,7 +42,9 @@ def _register_blueprints(app: Flask, smorest) -> None:
     from . import health
     from .eligibility.routes import blp as eligibility
     from .pages.check import bp as check_page
+    from .referrals.routes import blp as referrals
 
     app.register_blueprint(health.bp)
     app.register_blueprint(check_page)
     smorest.register_blueprint(eligibility)
+    smorest.register_blueprint(referrals)

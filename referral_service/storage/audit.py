@@ -52,13 +52,14 @@ def safe_target(target: str | None) -> str | None:
 
 def record(db: sqlite_utils.Database, *, actor: str | None, role: str | None, action: str,
            target: str | None = None, service_id: str | None = None, outcome: str = "ok") -> None:
-    """Append one audit row (inside the caller's transaction if there is one)."""
+    """Append one audit row (inside the caller's transaction if there is one, else committed at once)."""
+    outside = not db.conn.in_transaction
     db.execute(
         "insert into audit_log (at, actor, role, action, target, service_id, outcome) values (?, ?, ?, ?, ?, ?, ?)",
         [datetime.now(UTC).isoformat(timespec="microseconds"), actor or PUBLIC, role or PUBLIC, action,
          safe_target(target), service_id, outcome],
     )
-    if not db.conn.in_transaction:
+    if outside:
         db.conn.commit()
 
 

@@ -1,0 +1,1 @@
+"""Referrals: self-referral and clinician referral, routing, idempotency, the service workflow."""

@@ -1,0 +1,146 @@
+"""/api/v1/referrals — create (self or clinician), list, read, workflow, contacts, FHIR."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from ..api import Blueprint
+from ..auth import current_principal, optional_principal, require_role
+from ..db import get_db, write_transaction
+from ..errors import Conflict, NotFound
+from ..extensions import limiter
+from ..schemas import ErrorResponseSchema
+from ..storage import audit, referrals
+from . import service
+from .references import normalise_reference
+from .schemas import ContactSchema, ListQuerySchema, ReferralCreatedSchema, ReferralRequestSchema, StatusChangeSchema
+
+blp = Blueprint("referrals", __name__, url_prefix="/api/v1",
+                description="Referrals: self-referral with consent, clinician referral, and the service's workflow.")
+
+_ERRORS = {
+    400: "Bad input, or no consent to share with the service",
+    401: "No valid token",
+    403: "The token's role does not allow this",
+    404: "No such referral that you can see",
+}
+
+
+def _errors(*codes):
+    def decorate(view):
+        for code in codes:
+            view = blp.alt_response(code, schema=ErrorResponseSchema, description=_ERRORS.get(code, ""))(view)
+        return view
+    return decorate
+
+
+@blp.route("/referrals", methods=["POST"])
+# Public self-referral is rate limited per address; token holders are not (they are accountable).
+@limiter.limit("20 per minute;200 per hour", exempt_when=lambda: bool(request.headers.get("Authorization")))
+@blp.arguments(ReferralRequestSchema, location="json", as_kwargs=False)
+@blp.response(201, ReferralCreatedSchema)
+@_errors(400, 401, 403)
+@blp.alt_response(409, schema=ErrorResponseSchema, description="Idempotency-Key reused for a different request")
+@blp.alt_response(422, schema=ErrorResponseSchema,
+                  description="Not eligible (with reasons), no local service, or self-referral not accepted")
+@blp.alt_response(429, schema=ErrorResponseSchema, description="Too many requests")
+def create_referral(data: dict):
+    """Make a referral.
+
+    Without a token it is a self-referral (public, needs `consents.share_with_service: true`); with a
+    clinician token, a clinician referral. Send an `Idempotency-Key` header to make retries safe:
+    the same key returns the same answer and never creates a second referral.
+    """
+    principal = optional_principal()
+    created = service.create_referral(get_db(), data, principal, request.headers.get("Idempotency-Key"))
+    response = jsonify(created.body)
+    response.status_code = 201
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@blp.route("/referrals", methods=["GET"])
+@require_role("service", "admin", "clinician")
+@blp.arguments(ListQuerySchema, location="query", as_kwargs=False)
+@_errors(400, 401, 403)
+def list_referrals(query: dict):
+    """List referrals, newest first: a service sees its own, a clinician those they made, an admin all."""
+    principal = current_principal()
+    db = get_db()
+    service_id = principal.service_id if principal.role == "service" else query["service_id"]
+    rows = referrals.list_referrals(db, service_id=service_id, status=query["status"],
+                                    limit=query["limit"], offset=query["offset"])
+    if principal.role == "clinician":
+        rows = [r for r in rows if r["referrer_token_id"] == principal.token_id]
+    audit.record(db, actor=principal.token_id, role=principal.role, action="referral.list",
+                 service_id=service_id, outcome=f"ok:{len(rows)}")
+    return jsonify({"referrals": [service.view(db, r, detail=False) for r in rows], "count": len(rows)})
+
+
+@blp.route("/referrals/<reference>", methods=["GET"])
+@require_role("service", "admin", "clinician")
+@_errors(401, 403, 404)
+def get_referral(reference: str):
+    """Read one referral (404 for another service's referral)."""
+    principal = current_principal()
+    db = get_db()
+    referral = service.load_for(db, normalise_reference(reference), principal, "referral.read")
+    audit.record(db, actor=principal.token_id, role=principal.role, action="referral.read",
+                 target=referral["reference"], service_id=referral["service_id"])
+    return jsonify(service.view(db, referral, detail=True))
+
+
+@blp.route("/referrals/<reference>/status", methods=["POST"])
+@require_role("service", "admin")
+@blp.arguments(StatusChangeSchema, location="json", as_kwargs=False)
+@_errors(400, 401, 403, 404)
+@blp.alt_response(409, schema=ErrorResponseSchema, description="The workflow does not allow this move")
+def change_status(data: dict, reference: str):
+    """Move a referral along the workflow: received → contacted → accepted → first_appointment_attended,
+    or declined / closed."""
+    principal = current_principal()
+    db = get_db()
+    with write_transaction(db):
+        referral = _own(db, reference, principal, "referral.status")
+        try:
+            referral = referrals.change_status(db, referral["reference"], data["status"], recorded_by=principal.token_id)
+        except referrals.TransitionNotAllowed as error:
+            raise Conflict(str(error), extra={"reason": "transition_not_allowed"}) from None
+        audit.record(db, actor=principal.token_id, role=principal.role, action=f"referral.status:{data['status']}",
+                     target=referral["reference"], service_id=referral["service_id"])
+    return jsonify(service.view(db, referral, detail=False))
+
+
+@blp.route("/referrals/<reference>/contacts", methods=["POST"])
+@require_role("service", "admin")
+@blp.arguments(ContactSchema, location="json", as_kwargs=False)
+@_errors(400, 401, 403, 404)
+@blp.alt_response(409, schema=ErrorResponseSchema, description="The referral is finished")
+def record_contact(data: dict, reference: str):
+    """Record a contact with the person and its channel. The first clinical contact (face to face, video or
+    phone — never SMS or email) after the person agreed to take part counts as the access."""
+    principal = current_principal()
+    db = get_db()
+    occurred_at = data["occurred_at"].isoformat(timespec="microseconds") if data["occurred_at"] else None
+    with write_transaction(db):
+        referral = _own(db, reference, principal, "referral.contact")
+        try:
+            referral, counted = referrals.record_contact(db, referral["reference"], data["channel"],
+                                                         recorded_by=principal.token_id, occurred_at=occurred_at)
+        except referrals.TransitionNotAllowed as error:
+            raise Conflict(str(error), extra={"reason": "referral_finished"}) from None
+        audit.record(db, actor=principal.token_id, role=principal.role, action=f"referral.contact:{data['channel']}",
+                     target=referral["reference"], service_id=referral["service_id"])
+    body = service.view(db, referral, detail=False)
+    body["counted_as_access"] = counted
+    return jsonify(body)
+
+
+def _own(db, reference, principal, action):
+    referral = referrals.get_referral(db, normalise_reference(reference))
+    if referral is None or not service.may_see(principal, referral):
+        raise NotFound("No referral with that reference that you can see.")
+    if referral["anonymised_at"] is not None:
+        raise Conflict("This referral has been anonymised under the retention policy.")
+    return referral

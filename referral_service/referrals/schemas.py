@@ -1,0 +1,97 @@
+"""Marshmallow schemas for the referral payloads (one per payload)."""
+
+from __future__ import annotations
+
+import re
+
+import marshmallow as ma
+import phonenumbers
+from marshmallow import fields, validate
+
+from consent import METHODS
+
+from ..schemas import facts_schema_class
+from ..storage.referrals import CONTACT_CHANNELS, SOURCES, STATUSES
+
+SUMMARY_MAX = 2000
+# Ofcom's drama range: reserved, so phonenumbers calls it invalid, but sample and test data use it.
+_DRAMA_MOBILE = re.compile(r"7700900\d{3}")
+
+
+def normalise_phone(value: str) -> str:
+    """A UK (or international, with +) phone number in E.164; ValidationError if it is not a number."""
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        raise ma.ValidationError("Enter a phone number, like 07700 900123.") from None
+    drama = number.country_code == 44 and bool(_DRAMA_MOBILE.fullmatch(str(number.national_number)))
+    if not (phonenumbers.is_valid_number(number) or drama):
+        raise ma.ValidationError("Enter a valid phone number, like 07700 900123.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class PhoneField(fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        return normalise_phone(super()._deserialize(value, attr, data, **kwargs))
+
+
+class PersonSchema(ma.Schema):
+    first_name = fields.String(validate=validate.Length(min=1, max=60), load_default=None,
+                               metadata={"description": "What the service should call the person"})
+    phone = PhoneField(required=True, metadata={"description": "How the service will contact the person",
+                                                 "example": "07700 900123"})
+
+
+class ReferralConsentsSchema(ma.Schema):
+    share_with_service = fields.Boolean(load_default=None, metadata={
+        "description": "Required and true: the person agrees to share what they told us with the service"})
+    sms_promotions = fields.Boolean(load_default=None, metadata={
+        "description": "Optional: the person agrees to occasional texts about employment support"})
+    contact_treatment_team = fields.Boolean(load_default=None, metadata={
+        "description": "Clinician referrals only: the service asks a self-referrer separately"})
+
+
+class ReferralRequestSchema(ma.Schema):
+    pathway = fields.String(required=True, metadata={"example": "ips_smi"})
+    facts = fields.Nested(facts_schema_class(), load_default=dict)
+    person = fields.Nested(PersonSchema, required=True)
+    consents = fields.Nested(ReferralConsentsSchema, required=True)
+    service_id = fields.String(load_default=None, validate=validate.Length(max=100))
+    source = fields.String(load_default=None, validate=validate.OneOf(SOURCES))
+    campaign_id = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    summary = fields.String(load_default=None, validate=validate.Length(max=SUMMARY_MAX), metadata={
+        "description": "A short free-text summary for the employment specialist"})
+    consent_method = fields.String(load_default=None, validate=validate.OneOf(METHODS))
+    consent_wording_version = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
+class ServiceSummarySchema(ma.Schema):
+    id = fields.String()
+    name = fields.String()
+    phone = fields.String()
+    website = fields.String()
+
+
+class ReferralCreatedSchema(ma.Schema):
+    reference = fields.String(required=True)
+    pathway = fields.String(required=True)
+    status = fields.String(required=True)
+    service = fields.Nested(ServiceSummarySchema, required=True)
+    next_steps = fields.String(required=True)
+    source = fields.String()
+
+
+class StatusChangeSchema(ma.Schema):
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+
+
+class ContactSchema(ma.Schema):
+    channel = fields.String(required=True, validate=validate.OneOf(CONTACT_CHANNELS))
+    occurred_at = fields.AwareDateTime(load_default=None, default_timezone=None)
+
+
+class ListQuerySchema(ma.Schema):
+    service_id = fields.String(load_default=None, metadata={"description": "Admins: one service only"})
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
