@@ -61,15 +61,37 @@ class Area:
 class Directory:
     areas: tuple[Area, ...]
     services: tuple[Service, ...]
+    # Indexes by normalised prefix (an area like "S" or a district like "SW1A"), built once.
+    _services_by_prefix: dict[str, list[Service]] = field(init=False, repr=False, compare=False)
+    _areas_by_prefix: dict[str, list[Area]] = field(init=False, repr=False, compare=False)
+    _by_id: dict[str, Service] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        services: dict[str, list[Service]] = {}
+        for service in self.services:
+            for prefix in service.covers:
+                services.setdefault(prefix, []).append(service)
+        areas: dict[str, list[Area]] = {}
+        for area in self.areas:
+            for prefix in area.postcode_prefixes:
+                areas.setdefault(prefix, []).append(area)
+        object.__setattr__(self, "_services_by_prefix", services)
+        object.__setattr__(self, "_areas_by_prefix", areas)
+        object.__setattr__(self, "_by_id", {s.id: s for s in self.services})
 
     def service(self, service_id: str) -> Service | None:
-        return next((s for s in self.services if s.id == service_id), None)
+        return self._by_id.get(service_id)
 
     def services_for(self, pathway: str, postcode: Postcode) -> list[Service]:
-        return [s for s in self.services if s.pathway == pathway and s.covers_postcode(postcode)]
+        """Services for a pathway covering the postcode (by its area or district), in directory order."""
+        found = {s.id for s in self._services_by_prefix.get(postcode.district, ())}
+        found.update(s.id for s in self._services_by_prefix.get(postcode.area, ()))
+        return [s for s in self.services if s.pathway == pathway and s.id in found]
 
     def areas_for(self, postcode: Postcode) -> list[Area]:
-        return [a for a in self.areas if a.covers_postcode(postcode)]
+        found = {a.id for a in self._areas_by_prefix.get(postcode.district, ())}
+        found.update(a.id for a in self._areas_by_prefix.get(postcode.area, ()))
+        return [a for a in self.areas if a.id in found]
 
 
 SERVICE_KEYS = {"id", "name", "provider", "pathway", "phone", "website", "accepts_self_referral"}

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .expressions import compile_condition
 from .loader import Criterion, Pathway, Ruleset
 from .postcodes import Postcode, parse_postcode
 
-MET, NOT_MET, UNKNOWN, SKIPPED = "met", "not_met", "unknown", "skipped"
+MET, NOT_MET, UNKNOWN, SKIPPED, VARIES = "met", "not_met", "unknown", "skipped", "varies"
 ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFORMATION = "eligible", "not_eligible", "needs_information"
+_CACHE_LIMIT = 50_000
 _VARIES = "This depends on local rules that differ between areas, so we need the postcode."
 
 
@@ -33,15 +33,27 @@ class Engine:
     def __init__(self, ruleset: Ruleset):
         self.ruleset = ruleset
         self.vocabulary = ruleset.vocabulary
-        self._implications = [
-            (compile_condition(i.when, self.vocabulary, {}, "facts.yaml", "implications"), i)
-            for i in self.vocabulary.implications
-        ]
         directory = ruleset.directory
-        self._variants_anywhere = {
-            p.id: _distinct([p.settings] + [{**p.settings, **a.settings.get(p.id, {})} for a in directory.areas])
-            for p in ruleset.pathways
+        # The local settings in play for a pathway, by where the person is: an area id, "" (a postcode
+        # outside every area in the directory) or "*" (postcode unknown: every area's settings).
+        self._settings_in_play: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for pathway in ruleset.pathways:
+            by_area = {a.id: {**pathway.settings, **a.settings.get(pathway.id, {})} for a in directory.areas}
+            self._settings_in_play[(pathway.id, "")] = [pathway.settings]
+            self._settings_in_play[(pathway.id, "*")] = _distinct([pathway.settings, *by_area.values()])
+            for area_id, settings in by_area.items():
+                self._settings_in_play[(pathway.id, area_id)] = [settings]
+        # Criteria that apply where exactly one set of settings is in play (local settings switch some off).
+        self._active = {
+            key: [c for c in pathway.criteria if c.applies_if is None or variants[0][c.applies_if[0]] == c.applies_if[1]]
+            for pathway in ruleset.pathways
+            for key, variants in self._settings_in_play.items()
+            if key[0] == pathway.id and len(variants) == 1
         }
+        # Explained decisions depend only on the criterion outcomes, the zero-exclusion notes that apply and
+        # where the person is, so each combination is assembled once and reused (read-only).
+        self._explained: dict[tuple, dict] = {}
+        self._services: dict[tuple[str, str], list[dict]] = {}
 
     # -- public -------------------------------------------------------------------------------
 
@@ -54,10 +66,10 @@ class Engine:
 
     def evaluate(self, facts: dict[str, Any]) -> dict[str, Any]:
         """Return the explained decision (CONTRACT.md shape) for a dict of facts."""
-        given = self.clean(facts)
-        known, implied = self._apply_implications(given)
+        known = self.clean(facts)
         postcode = parse_postcode(known["postcode"]) if "postcode" in known else None
-        pathways = [self._evaluate_pathway(p, known, postcode) for p in self.ruleset.pathways]
+        where = self._where(postcode)
+        pathways = [self._evaluate_pathway(p, known, postcode, where) for p in self.ruleset.pathways]
         eligible = [p["id"] for p in pathways if p["status"] == ELIGIBLE]
         return {
             "ruleset_version": self.ruleset.version,
@@ -66,8 +78,7 @@ class Engine:
             "overlap": _overlap(eligible, pathways),
             "next_question": self._next_question(pathways),
             "signposting": [s.to_dict() for s in self.ruleset.signposts if s.when.evaluate(known, {})[0] is True],
-            "facts": given,
-            "implied_facts": implied,
+            "facts": known,
         }
 
     def status_of(self, facts: dict[str, Any], pathway_id: str) -> str:
@@ -77,66 +88,57 @@ class Engine:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _apply_implications(self, given: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        known = dict(given)
-        implied = []
-        for condition, implication in self._implications:
-            if condition.evaluate(given, {})[0] is True:
-                for fact, value in implication.then.items():
-                    if fact not in known:
-                        known[fact] = value
-                        implied.append({"fact": fact, "value": value, "why": implication.why})
-        return known, implied
-
-    def _variants(self, pathway: Pathway, postcode: Postcode | None) -> list[dict[str, Any]]:
+    def _where(self, postcode: Postcode | None) -> str:
         if postcode is None:
-            return self._variants_anywhere[pathway.id]
+            return "*"
         areas = self.ruleset.directory.areas_for(postcode)
-        if not areas:
-            return [pathway.settings]
-        return [{**pathway.settings, **areas[0].settings.get(pathway.id, {})}]
+        return areas[0].id if areas else ""
 
-    def _evaluate_pathway(self, pathway: Pathway, facts: dict[str, Any], postcode: Postcode | None) -> dict:
-        variants = self._variants(pathway, postcode)
+    def _evaluate_pathway(self, pathway: Pathway, facts: dict[str, Any], postcode: Postcode | None, where: str) -> dict:
+        variants = self._settings_in_play[(pathway.id, where)]
+        if len(variants) == 1:
+            settings = variants[0]
+            judged = tuple(_outcome(c.test.evaluate(facts, settings)) for c in self._active[(pathway.id, where)])
+        else:
+            judged = tuple(_judge_across(c, facts, variants) for c in pathway.criteria)
+        notes = tuple(note.fact in facts for note in pathway.does_not_exclude)
+        key = (pathway.id, where, judged, notes)
+        explained = self._explained.get(key)
+        if explained is None:
+            if len(self._explained) > _CACHE_LIMIT:
+                self._explained.clear()
+            explained = self._explained[key] = self._explain(pathway, where, judged, notes)
+        services, available = self._local_services(pathway, postcode)
+        return {**explained, "services": services, "available_locally": available}
+
+    def _explain(self, pathway: Pathway, where: str, judged: tuple, notes: tuple[bool, ...]) -> dict:
+        variants = self._settings_in_play[(pathway.id, where)]
+        criteria = self._active[(pathway.id, where)] if len(variants) == 1 else pathway.criteria
         reasons = []
-        decided_by = {MET: [], NOT_MET: [], UNKNOWN: []}
+        decided_by: dict[str, list[str]] = {MET: [], NOT_MET: [], UNKNOWN: []}
         missing: set[str] = set()
-        for criterion in pathway.criteria:
-            outcome, criterion_missing, explanation, varies = _judge(criterion, facts, variants)
+        for criterion, (outcome, criterion_missing) in zip(criteria, judged, strict=True):
             if outcome == SKIPPED:
                 continue
-            if varies:
-                criterion_missing = criterion_missing | {"postcode"}
+            if outcome == VARIES:
+                outcome, explanation = UNKNOWN, _VARIES
+            else:
+                explanation = criterion.explain[outcome].format(**variants[0])
             decided_by[outcome].append(criterion.id)
             if outcome == UNKNOWN:
                 missing |= criterion_missing
-            reasons.append(
-                {
-                    "criterion": criterion.id,
-                    "title": criterion.title,
-                    "outcome": outcome,
-                    "explanation": explanation,
-                    "source": criterion.source,
-                }
-            )
-        for note in pathway.does_not_exclude:
-            if note.fact in facts:
-                reasons.append(
-                    {
-                        "criterion": f"does_not_exclude:{note.fact}",
-                        "title": "Zero exclusion",
-                        "outcome": MET,
-                        "explanation": note.explanation,
-                        "source": note.source,
-                    }
-                )
+            reasons.append({"criterion": criterion.id, "title": criterion.title, "outcome": outcome,
+                            "explanation": explanation, "source": criterion.source})
+        for note, given in zip(pathway.does_not_exclude, notes, strict=True):
+            if given:
+                reasons.append({"criterion": f"does_not_exclude:{note.fact}", "title": "Zero exclusion",
+                                "outcome": MET, "explanation": note.explanation, "source": note.source})
         if decided_by[NOT_MET]:
             status, deciding, missing = NOT_ELIGIBLE, decided_by[NOT_MET], set()
         elif decided_by[UNKNOWN]:
             status, deciding = NEEDS_INFORMATION, decided_by[UNKNOWN]
         else:
             status, deciding = ELIGIBLE, decided_by[MET]
-        services, available = self._local_services(pathway, postcode)
         return {
             "id": pathway.id,
             "name": pathway.name,
@@ -150,15 +152,19 @@ class Engine:
             "access_route_source": pathway.access_route_source,
             "length": pathway.length,
             "availability": pathway.availability,
-            "services": services,
-            "available_locally": available,
         }
 
     def _local_services(self, pathway: Pathway, postcode: Postcode | None) -> tuple[list[dict], bool | None]:
         if postcode is None:
             return [], None
-        services = [s.to_dict() for s in self.ruleset.directory.services_for(pathway.id, postcode)]
-        return services, bool(services)
+        key = (pathway.id, postcode.district)
+        found = self._services.get(key)
+        if found is None:
+            found = [s.to_dict() for s in self.ruleset.directory.services_for(pathway.id, postcode)]
+            if len(self._services) > _CACHE_LIMIT:
+                self._services.clear()
+            self._services[key] = found
+        return [dict(s) for s in found], bool(found)
 
     def _in_ask_order(self, facts: set[str]) -> list[str]:
         return sorted(facts, key=lambda name: (self.vocabulary[name].ask_order, name))
@@ -177,27 +183,27 @@ class Engine:
         return question
 
 
-def _each(criterion: Criterion, facts: dict[str, Any], variants: list[dict[str, Any]]):
+def _outcome(result: tuple[bool | None, frozenset[str]]) -> tuple[str, frozenset[str]]:
+    value, missing = result
+    return (MET, missing) if value is True else (NOT_MET, missing) if value is False else (UNKNOWN, missing)
+
+
+def _judge_across(criterion: Criterion, facts: dict[str, Any], variants: list[dict[str, Any]]):
+    """A criterion's outcome where several sets of local settings are in play (postcode unknown).
+
+    If they all agree, that outcome stands; if not, it is VARIES (shown as unknown) and the postcode
+    is one of the facts that would settle it.
+    """
+    results = []
     for settings in variants:
-        if criterion.applies_if is not None:
-            name, expected = criterion.applies_if
-            if settings[name] != expected:
-                yield SKIPPED, frozenset(), settings
-                continue
-        value, missing = criterion.test.evaluate(facts, settings)
-        outcome = MET if value is True else NOT_MET if value is False else UNKNOWN
-        yield outcome, missing, settings
-
-
-def _judge(criterion: Criterion, facts: dict[str, Any], variants: list[dict[str, Any]]):
-    results = list(_each(criterion, facts, variants))
-    outcomes = {outcome for outcome, *_ in results}
-    if len(outcomes) == 1:
-        outcome, missing, settings = results[0]
-        text = "" if outcome == SKIPPED else criterion.explain[outcome].format(**settings)
-        return outcome, missing, text, False
-    missing = frozenset().union(*(m for _, m, _ in results))
-    return UNKNOWN, missing, _VARIES, True
+        if criterion.applies_if is not None and settings[criterion.applies_if[0]] != criterion.applies_if[1]:
+            results.append((SKIPPED, frozenset()))
+        else:
+            results.append(_outcome(criterion.test.evaluate(facts, settings)))
+    first = results[0][0]
+    if all(outcome == first for outcome, _ in results):
+        return first, frozenset().union(*(m for _, m in results))
+    return VARIES, frozenset().union(*(m for _, m in results)) | {"postcode"}
 
 
 def _overlap(eligible: list[str], pathways: list[dict]) -> dict[str, Any] | None:

@@ -103,8 +103,6 @@ def load_ruleset(rules_dir: Path | str = RULES_DIR) -> Ruleset:
     expect_keys(meta, "ruleset.yaml", "", required={"version", "sources"})
     sources = expect_type(meta["sources"], dict, "ruleset.yaml", "sources")
     vocabulary = load_vocabulary(rules_dir / "facts.yaml")
-    for index, implication in enumerate(vocabulary.implications):
-        compile_condition(implication.when, vocabulary, {}, "facts.yaml", f"implications[{index}].when")
 
     pathway_files = sorted((rules_dir / "pathways").glob("*.yaml"))
     if not pathway_files:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 # The letter rules of the Royal Mail format (as in the GOV.UK data standards regex): the first
 # letter is never Q, V or X; the second never I, J or Z; the inward unit never uses C I K M O V.
@@ -32,7 +33,7 @@ class Postcode:
     outward: str
     inward: str
 
-    @property
+    @cached_property
     def area(self) -> str:
         """The postcode area: the leading letters (``S`` for ``S1 2AB``, ``SW`` for ``SW1A 1AA``)."""
         return _AREA.match(self.outward).group(0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,16 +63,8 @@ class Fact:
 
 
 @dataclass(frozen=True)
-class Implication:
-    when: dict
-    then: dict
-    why: str
-
-
-@dataclass(frozen=True)
 class Vocabulary:
     facts: dict[str, Fact]
-    implications: tuple[Implication, ...] = field(default=())
 
     def __contains__(self, name: str) -> bool:
         return name in self.facts
@@ -102,7 +94,7 @@ def load_vocabulary(path: Path) -> Vocabulary:
     """Load facts.yaml strictly: any unknown key, type or value is a RulesError naming it."""
     where = path.name
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    expect_keys(data, where, "", required={"facts"}, optional={"implications"})
+    expect_keys(data, where, "", required={"facts"})
     facts: dict[str, Fact] = {}
     for name, spec in expect_type(data["facts"], dict, where, "facts").items():
         key = f"facts.{name}"
@@ -129,16 +121,4 @@ def load_vocabulary(path: Path) -> Vocabulary:
             ask_order=int(spec.get("ask_order", 1000)),
             never_excludes=bool(spec.get("never_excludes", False)),
         )
-    implications = []
-    for index, spec in enumerate(data.get("implications") or []):
-        key = f"implications[{index}]"
-        expect_keys(spec, where, key, required={"when", "then", "why"})
-        for fact_name, value in spec["then"].items():
-            if fact_name not in facts:
-                raise RulesError(where, f"{key}.then.{fact_name}", "unknown fact")
-            try:
-                facts[fact_name].check(value)
-            except ValueError as error:
-                raise RulesError(where, f"{key}.then.{fact_name}", str(error)) from None
-        implications.append(Implication(spec["when"], dict(spec["then"]), spec["why"]))
-    return Vocabulary(facts, tuple(implications))
+    return Vocabulary(facts)

@@ -70,4 +70,3 @@ class DecisionSchema(ma.Schema):
     next_question = fields.Nested(NextQuestionSchema, allow_none=True, required=True)
     signposting = fields.List(fields.Nested(SignpostSchema), required=True)
     facts = fields.Dict()
-    implied_facts = fields.List(fields.Dict())
