@@ -1,0 +1,166 @@
+"""Eligibility decisions per second: our engine beside a hand-written baseline and GoRules' zen-engine,
+in-process, then over HTTP beside an empty JSON endpoint of the same server.
+
+    python -m bench.eligibility [--quick]
+
+All three engines first run the same generated people and must agree on every status; then each is
+timed over several rounds on the same inputs (median and min–max of the rounds are printed, with
+ratios against the baselines measured in the same run). Results also go to bench/out/eligibility.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import handwritten
+from rules import default_engine
+
+OUT = Path(__file__).parent / "out"
+CONDITIONS = ["psychosis", "bipolar", "personality_disorder", "eating_disorder", "severe_depression", "mh_rehabilitation",
+              "complex_mental_health", "anxiety", "depression", "physical_health", "none"]
+POSTCODES = ["S1 2AB", "B1 1AA", "TR1 1AA", "NW1 2DB", "LS1 4AP", "DN1 1AA", "SW1A 1AA", "CV1 2AB"]
+
+
+def people(count: int, seed: int = 7) -> list[dict]:
+    """Varied synthetic people: each fact present with probability 0.7."""
+    rng = random.Random(seed)
+    makers = {
+        "age": lambda: rng.randint(14, 75),
+        "postcode": lambda: rng.choice(POSTCODES),
+        "right_to_work_uk": lambda: rng.random() < 0.9,
+        "wants_paid_work": lambda: rng.random() < 0.85,
+        "employment_status": lambda: rng.choice(["out_of_work", "in_work", "in_work_off_sick"]),
+        "conditions": lambda: rng.sample(CONDITIONS, rng.randint(1, 2)),
+        "in_secondary_mental_health_care": lambda: rng.random() < 0.4,
+        "drug_alcohol_treatment": lambda: rng.random() < 0.2,
+        "substance_use": lambda: rng.random() < 0.3,
+        "talking_therapies": lambda: rng.choice(["none", "waiting", "in_treatment", "recently_discharged"]),
+        "other_dwp_employment_programme": lambda: rng.random() < 0.1,
+        "criminal_record": lambda: rng.random() < 0.1,
+    }
+    return [{k: make() for k, make in makers.items() if rng.random() < 0.7} for _ in range(count)]
+
+
+def rate(function, inputs: list, rounds: int) -> dict:
+    per_round = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for facts in inputs:
+            function(facts)
+        per_round.append(len(inputs) / (time.perf_counter() - start))
+    return {"median": statistics.median(per_round), "min": min(per_round), "max": max(per_round)}
+
+
+def in_process(quick: bool) -> dict:
+    import zen
+
+    from bench.zen_table import build_jdm
+
+    engine = default_engine()
+    inputs = people(500 if quick else 2000)
+    clean_inputs = [engine.clean(p) for p in inputs]
+    decision = zen.ZenEngine().create_decision(json.dumps(build_jdm(engine.ruleset)))
+    ids = engine.ruleset.pathway_ids
+
+    # Same rules, same answers: check before timing.
+    for facts, clean in zip(inputs, clean_inputs, strict=True):
+        ours = {p["id"]: p["status"] for p in engine.evaluate(facts)["pathways"]}
+        hand = {p["id"]: p["status"] for p in handwritten.evaluate(clean)["pathways"]}
+        theirs = decision.evaluate({k: list(v) if isinstance(v, tuple) else v for k, v in clean.items()})["result"]
+        assert ours == hand == {i: theirs[i]["status"] for i in ids}, (facts, ours, hand, theirs)
+
+    zen_inputs = [{k: list(v) if isinstance(v, tuple) else v for k, v in c.items()} for c in clean_inputs]
+    rounds = 3 if quick else 5
+    results = {
+        "engine": rate(engine.evaluate, inputs, rounds),
+        "handwritten": rate(handwritten.evaluate, clean_inputs, rounds),
+        "zen": rate(decision.evaluate, zen_inputs[: max(200, len(zen_inputs) // 4)], rounds),
+        "inputs": len(inputs),
+    }
+    results["vs_zen"] = results["engine"]["median"] / results["zen"]["median"]
+    results["vs_handwritten"] = results["handwritten"]["median"] / results["engine"]["median"]
+    return results
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def over_http(quick: bool, tmp: Path) -> dict:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_PATH": str(tmp / "bench.db"), "RATELIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "bench.wsgi:app"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(port)
+        body = json.dumps({"conditions": ["psychosis"], "wants_paid_work": True, "age": 34, "postcode": "S1 2AB"})
+        requests = "1000" if quick else "4000"
+        results = {}
+        for name, path, payload in [("empty", "/bench/empty", "{}"), ("eligibility", "/api/v1/eligibility", body)]:
+            subprocess.run(  # warm-up: imports, caches and connections, not measured
+                [sys.executable, "-m", "bench.load", f"http://127.0.0.1:{port}{path}", "POST", payload, "8", "300"],
+                capture_output=True, check=True,
+            )
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.load", f"http://127.0.0.1:{port}{path}", "POST", payload, "8", requests],
+                capture_output=True, text=True, check=True,
+            )
+            results[name] = json.loads(out.stdout)
+        results["ratio_throughput"] = results["eligibility"]["throughput"] / results["empty"]["throughput"]
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wait_for(port: int) -> None:
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def main() -> None:
+    import tempfile
+
+    quick = "--quick" in sys.argv
+    results = {"in_process": in_process(quick)}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["http"] = over_http(quick, Path(tmp))
+    OUT.mkdir(exist_ok=True)
+    (OUT / "eligibility.json").write_text(json.dumps(results, indent=2))
+    ip = results["in_process"]
+    print(f"In-process, {ip['inputs']} varied people, all four pathways with explanations (decisions/s, median [min–max]):")
+    for name in ("engine", "handwritten", "zen"):
+        r = ip[name]
+        print(f"  {name:<12} {r['median']:>10,.0f}  [{r['min']:,.0f}–{r['max']:,.0f}]")
+    print(f"  engine / zen-engine      = {ip['vs_zen']:.1f}x faster")
+    print(f"  hand-written / engine    = {ip['vs_handwritten']:.1f}x (how far we are from plain if-statements)")
+    http = results["http"]
+    print("HTTP (gunicorn 2 workers x 4 threads on 127.0.0.1, 8 keep-alive connections from a separate process):")
+    for name in ("empty", "eligibility"):
+        r = http[name]
+        print(f"  {name:<12} {r['throughput']:>8,.0f} req/s  p50 {r['p50_ms']} ms  p95 {r['p95_ms']} ms  p99 {r['p99_ms']} ms"
+              f"  errors {r['errors']}")
+    print(f"  eligibility / empty throughput = {http['ratio_throughput']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
