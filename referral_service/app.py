@@ -43,8 +43,12 @@ def _register_blueprints(app: Flask, smorest) -> None:
     from .eligibility.routes import blp as eligibility
     from .pages.check import bp as check_page
     from .referrals.routes import blp as referrals
+    from .sms.routes import blp as campaigns
+    from .sms.webhooks import blp as sms_webhooks
 
     app.register_blueprint(health.bp)
     app.register_blueprint(check_page)
     smorest.register_blueprint(eligibility)
     smorest.register_blueprint(referrals)
+    smorest.register_blueprint(campaigns)
+    smorest.register_blueprint(sms_webhooks)

@@ -20,6 +20,10 @@ def serve(host: str, port: int | None) -> None:
     app = create_app()
     port = port or app.config["PORT"]
     click.echo(f"Serving on http://{host}:{port}/  (API docs: /docs, clinician check: /check)")
+    from .sms.embedded import start_in_process
+
+    for what, where in start_in_process(app, host).items():
+        click.echo(f"SMS {what}: {where}" + ("  (see what the phones received, reply STOP)" if what == "sandbox" else ""))
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
@@ -37,8 +41,9 @@ def register(command: click.Command) -> None:
 
 def _register_feature_commands() -> None:
     from .auth import tokens_cli
+    from .sms.cli import COMMANDS as sms_commands
 
-    for command in (tokens_cli,):
+    for command in (tokens_cli, *sms_commands):
         register(command)
 
 

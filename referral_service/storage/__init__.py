@@ -2,7 +2,10 @@
 
 from . import (
     audit,  # noqa: F401
+    campaigns,  # noqa: F401
     consents,  # noqa: F401
+    contacts,  # noqa: F401
+    outbox,  # noqa: F401
     referrals,  # noqa: F401
     tokens,  # noqa: F401
 )

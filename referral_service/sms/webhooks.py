@@ -1,0 +1,140 @@
+"""Twilio webhooks: ``POST /sms/inbound`` (replies: STOP / START / HELP / anything else) and ``POST /sms/status``.
+
+Both are signed by Twilio (``X-Twilio-Signature``) and validated with the twilio library's
+RequestValidator against ``PUBLIC_BASE_URL`` + path + query string: a bad signature is a 403 and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from consent import GRANTED, SMS_PROMOTIONS
+
+from ..api import Blueprint
+from ..db import get_db, write_transaction
+from ..errors import Forbidden
+from ..schemas import ErrorResponseSchema
+from ..storage import outbox
+from ..storage.consents import consent_state, phone_subject, record_consent
+from .dispatcher import OPTED_OUT, record_opt_out
+from .mobiles import InvalidMobile, normalise_uk_mobile
+
+blp = Blueprint("sms_webhooks", __name__, url_prefix="/sms",
+                description="Twilio webhooks (form-encoded, signed with X-Twilio-Signature).")
+
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
+START_WORDS = frozenset({"START", "YES", "UNSTOP"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+URGENT = "If you need urgent help call NHS 111 and choose option 2, or 999 if life is at risk."
+
+
+def _check_signature() -> None:
+    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode("utf-8", "replace")
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    if not validator.validate(url, request.form, request.headers.get("X-Twilio-Signature", "")):
+        raise Forbidden("The request is not signed by Twilio.")
+
+
+def _twiml(text: str | None) -> Response:
+    reply = MessagingResponse()
+    if text:
+        reply.message(text)
+    return Response(str(reply), mimetype="application/xml")
+
+
+def _sender(raw: str) -> str | None:
+    try:
+        return normalise_uk_mobile(raw)
+    except InvalidMobile:
+        return raw if raw.startswith("+") else None
+
+
+def _service(service_id: str | None):
+    from rules import default_engine
+
+    return default_engine().ruleset.directory.service(service_id) if service_id else None
+
+
+def _who(last: dict | None) -> tuple[str, str]:
+    service = _service(last["service_id"]) if last else None
+    if service is None:
+        return "NHS employment support", "your GP or care team"
+    return service.name, f"{service.name} on {service.phone} or {service.website}"
+
+
+def _opt_in(db, phone: str, last: dict | None) -> int:
+    """START: restore SMS consent to the services the person had agreed to, and the one that last texted them."""
+    subject = phone_subject(phone)
+    scopes = {row["service_scope"] for row in consent_state(db, subject)
+              if row["purpose"] == SMS_PROMOTIONS and row["service_scope"] != "*"}
+    if last is not None:
+        scopes.add(last["owner_service_id"])
+    for scope in sorted(scopes):
+        record_consent(db, subject=subject, purpose=SMS_PROMOTIONS, decision=GRANTED, method="sms_keyword",
+                       recorded_by="sms", wording_version="sms-start",
+                       wording_text="Replied START to opt back in to promotional texts about employment support.",
+                       service_id=scope)
+    return len(scopes)
+
+
+@blp.route("/inbound", methods=["POST"])
+@blp.response(200, content_type="application/xml", description="TwiML with our reply")
+@blp.alt_response(403, schema=ErrorResponseSchema, description="Missing or wrong X-Twilio-Signature")
+def inbound():
+    """A text from a phone. STOP family withdraws SMS consent for every service; START/YES/UNSTOP opts in;
+    HELP/INFO says who is texting and how to stop; anything else is stored for the service and answered."""
+    _check_signature()
+    db = get_db()
+    body = request.form.get("Body", "")
+    word = body.strip().upper()
+    phone = _sender(request.form.get("From", ""))
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid")
+    now = outbox.iso()
+    last = outbox.last_promotion_to(db, phone) if phone else None
+    name, contact = _who(last)
+    kind = "stop" if word in STOP_WORDS else "start" if word in START_WORDS else "help" if word in HELP_WORDS else "other"
+    with write_transaction(db):
+        new = outbox.record_inbound(db, message_sid=sid, phone_e164=phone, service_id=last["service_id"] if last else None,
+                                    campaign_id=last["campaign_id"] if last else None, kind=kind,
+                                    body=body if kind == "other" else None, now=now)
+        if new and phone and kind == "stop":
+            record_opt_out(db, phone, f"Replied {word} to a promotional text.")
+        elif new and phone and kind == "start":
+            _opt_in(db, phone, last)
+    current_app.logger.info("sms_inbound", extra={"kind": kind, "duplicate": not new})
+    if kind == "stop":
+        return _twiml("You will get no more texts about NHS employment support from any service. Reply START to opt back in.")
+    if kind == "start":
+        return _twiml(f"You will get texts about NHS employment support from {name} again. Reply STOP to stop them.")
+    if kind == "help":
+        return _twiml(f"These texts are from {name}, about NHS employment support. To talk to someone contact {contact}. "
+                      "Reply STOP to stop these texts.")
+    return _twiml(f"Thank you. Texts to this number are not read straight away. To talk to someone contact {contact}. "
+                  f"{URGENT} Reply STOP to stop these texts.")
+
+
+@blp.route("/status", methods=["POST"])
+@blp.response(200, description="Accepted (a repeated or out-of-date callback changes nothing)")
+@blp.alt_response(403, schema=ErrorResponseSchema, description="Missing or wrong X-Twilio-Signature")
+def status():
+    """Twilio's delivery status callback for one outbox row (``?outbox_id=``)."""
+    _check_signature()
+    db = get_db()
+    outbox_id = request.args.get("outbox_id", type=int)
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    state = (request.form.get("MessageStatus") or request.form.get("SmsStatus") or "").lower()
+    code = request.form.get("ErrorCode", type=int)
+    changed = False
+    if outbox_id is not None and sid:
+        changed = outbox.apply_status(db, outbox_id, sid, state, code, outbox.iso())
+        if changed and code == OPTED_OUT:
+            row = outbox.get(db, outbox_id)
+            with write_transaction(db):
+                record_opt_out(db, row["phone_e164"], "Twilio reported the number has opted out (21610).")
+    current_app.logger.info("sms_status", extra={"outbox_id": outbox_id, "status": state, "changed": changed})
+    return Response("", status=200, mimetype="text/plain")
