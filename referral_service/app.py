@@ -40,9 +40,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask, smorest) -> None:
     from . import health
+    from .consents.routes import blp as consents
     from .eligibility.routes import blp as eligibility
     from .pages.check import bp as check_page
     from .referrals.routes import blp as referrals
+    from .reports.routes import blp as reports
     from .sms.routes import blp as campaigns
     from .sms.webhooks import blp as sms_webhooks
 
@@ -50,5 +52,7 @@ def _register_blueprints(app: Flask, smorest) -> None:
     app.register_blueprint(check_page)
     smorest.register_blueprint(eligibility)
     smorest.register_blueprint(referrals)
+    smorest.register_blueprint(consents)
+    smorest.register_blueprint(reports)
     smorest.register_blueprint(campaigns)
     smorest.register_blueprint(sms_webhooks)

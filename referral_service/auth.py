@@ -14,7 +14,7 @@ import functools
 from collections.abc import Callable
 
 import click
-from flask import current_app, g, request
+from flask import current_app, request
 
 from .db import connect, get_db
 from .errors import Forbidden, Unauthorized
@@ -32,16 +32,19 @@ def _presented_token() -> str | None:
 
 def optional_principal() -> Principal | None:
     """The caller's principal if a valid token was presented; None if none was. A bad token is a 401."""
-    if "principal" not in g:
+    # Cached per request (in its WSGI environ, not in g): under pytest-flask one app context, and so
+    # one g, spans every request a test makes.
+    cache = request.environ
+    if "referral_service.principal" not in cache:
         secret = _presented_token()
         if secret is None:
-            g.principal = None
+            cache["referral_service.principal"] = None
         else:
             principal = tokens.find_principal(get_db(), secret)
             if principal is None:
                 raise Unauthorized("The token is not valid or has been revoked.")
-            g.principal = principal
-    return g.principal
+            cache["referral_service.principal"] = principal
+    return cache["referral_service.principal"]
 
 
 def current_principal() -> Principal:

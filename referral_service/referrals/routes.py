@@ -144,3 +144,27 @@ def _own(db, reference, principal, action):
     if referral["anonymised_at"] is not None:
         raise Conflict("This referral has been anonymised under the retention policy.")
     return referral
+
+
+@blp.route("/referrals/<reference>/fhir", methods=["GET"])
+@require_role("service", "admin", "clinician")
+@_errors(401, 403, 404)
+def referral_fhir(reference: str):
+    """The referral as a FHIR R4 Bundle: ServiceRequest, Patient, Organization, Consent, QuestionnaireResponse."""
+    from rules import default_engine
+
+    from .. import fhir
+    from ..storage import consents
+
+    principal = current_principal()
+    db = get_db()
+    referral = service.load_for(db, normalise_reference(reference), principal, "referral.fhir")
+    sharing = service.sharing_allowed(db, referral)
+    history = consents.consent_history(db, consents.referral_subject(referral["reference"]))
+    bundle = fhir.referral_bundle(referral, sharing, history,
+                                  default_engine().ruleset.directory.service(referral["service_id"]))
+    audit.record(db, actor=principal.token_id, role=principal.role, action="referral.fhir",
+                 target=referral["reference"], service_id=referral["service_id"])
+    response = jsonify(bundle)
+    response.mimetype = "application/fhir+json"
+    return response

@@ -1,0 +1,1 @@
+"""Referral reports: counts for commissioners and equality monitoring (JSON and CSV)."""

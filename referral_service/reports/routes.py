@@ -1,0 +1,60 @@
+"""GET /api/v1/reports/referrals — counts by pathway, source, service, month, status and ethnicity.
+
+A service token sees its own service only; an admin sees all (or one, with ``service_id``).
+``?format=csv`` (or ``Accept: text/csv``) downloads the same counts as CSV.
+"""
+
+from __future__ import annotations
+
+import re
+
+import marshmallow as ma
+from flask import Response, jsonify, request
+from marshmallow import fields, validate
+
+from ..api import Blueprint
+from ..auth import current_principal, require_role
+from ..db import get_db
+from ..schemas import ErrorResponseSchema
+from ..storage import audit, referrals
+from .csv_export import to_csv
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Referral counts for commissioners.")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class ReportQuerySchema(ma.Schema):
+    service_id = fields.String(load_default=None)
+    since = fields.String(load_default=None, validate=validate.Regexp(_MONTH, error="Use YYYY-MM."))
+    until = fields.String(load_default=None, validate=validate.Regexp(_MONTH, error="Use YYYY-MM."))
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+@blp.route("/reports/referrals", methods=["GET"])
+@require_role("service", "admin")
+@blp.arguments(ReportQuerySchema, location="query", as_kwargs=False)
+@blp.alt_response(400, schema=ErrorResponseSchema)
+@blp.alt_response(401, schema=ErrorResponseSchema)
+@blp.alt_response(403, schema=ErrorResponseSchema)
+def referral_report(query: dict):
+    """Counts of referrals (and accesses) by pathway, source, service, month, status and ethnic category.
+
+    Ethnicity uses the NHS Data Dictionary ethnic category codes; ``not_recorded`` where none was given.
+    """
+    principal = current_principal()
+    service_id = principal.service_id if principal.role == "service" else query["service_id"]
+    db = get_db()
+    counts = referrals.report_counts(db, service_id=service_id, since=query["since"], until=query["until"])
+    audit.record(db, actor=principal.token_id, role=principal.role, action="report.referrals", service_id=service_id)
+    body = {"service_id": service_id, "since": query["since"], "until": query["until"], **counts}
+    wants_csv = query["format"] == "csv" or request.accept_mimetypes.best == "text/csv"
+    if not wants_csv:
+        return jsonify(body)
+    rows = [("total", "all", counts["total"]), ("accessed", "all", counts["accessed"])]
+    for dimension, values in counts["by"].items():
+        rows.extend((dimension, value, count) for value, count in values.items())
+    return Response(
+        to_csv(("dimension", "value", "count"), rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="referrals-report.csv"'},
+    )
