@@ -1,0 +1,112 @@
+"""HTTP under load: gunicorn serving the app on 127.0.0.1, load from a separate process at a fixed rate.
+
+    python -m bench.http_load [--quick]
+
+For each endpoint (eligibility, the bot channel, referral creation) it reports throughput and
+p50/p95/p99 latency beside the trivial JSON endpoint of the same server, at a fixed arrival rate
+(300 req/s by default: the target is eligibility p99 < 25 ms there), plus the server's peak memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench.eligibility import _free_port, _wait_for
+
+OUT = Path(__file__).parent / "out"
+RATE = 300
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of the gunicorn master and its workers, summed, in MB."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            continue
+    return round(total / 1024, 1)
+
+
+def _load(url: str, body: str, requests: int, rate: float | None, connections: int = 16) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.load", url, "POST", body, str(connections), str(requests)]
+        + ([str(rate)] if rate else []),
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def scenarios() -> list[tuple[str, str, str]]:
+    referral = {
+        "pathway": "ips_smi",
+        "facts": {"conditions": ["psychosis"], "wants_paid_work": True, "age": 34, "postcode": "S1 2AB"},
+        "person": {"first_name": "Sam", "phone": "07700 900123"},
+        "consents": {"share_with_service": True, "sms_promotions": False},
+    }
+    return [
+        ("empty", "/bench/empty", "{}"),
+        ("eligibility", "/api/v1/eligibility",
+         json.dumps({"conditions": ["psychosis"], "wants_paid_work": True, "age": 34, "postcode": "S1 2AB"})),
+        ("bot_turn", "/webhooks/rest/webhook", json.dumps({"sender": f"bench-{uuid.uuid4().hex[:8]}", "message": "hello"})),
+        ("referral_create", "/api/v1/referrals", json.dumps(referral)),
+    ]
+
+
+def run(quick: bool) -> dict:
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "DATABASE_PATH": str(Path(tmp) / "bench.db"), "RATELIMIT_ENABLED": "false",
+               "LOG_LEVEL": "WARNING", "SMS_DISPATCH_IN_PROCESS": "false"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{port}",
+             "--log-level", "warning", "bench.wsgi:app"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            _wait_for(port)
+            time.sleep(1.0)
+            results: dict = {"rate": RATE, "endpoints": {}}
+            requests = 1500 if quick else 6000
+            for name, path, body in scenarios():
+                url = f"http://127.0.0.1:{port}{path}"
+                _load(url, body, 200, None, 8)  # warm-up
+                results["endpoints"][name] = {
+                    "fixed_rate": _load(url, body, requests, RATE),
+                    "max_throughput": _load(url, body, requests // 2, None, 16),
+                }
+            results["peak_rss_mb"] = _peak_rss_mb(server.pid)
+            return results
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    results = run(quick)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "http.json").write_text(json.dumps(results, indent=2))
+    print(f"HTTP, gunicorn 2 workers x 8 threads on 127.0.0.1; load from a separate process at {RATE} req/s:")
+    for name, r in results["endpoints"].items():
+        fixed, peak = r["fixed_rate"], r["max_throughput"]
+        print(f"  {name:<16} p50 {fixed['p50_ms']:>6} ms  p95 {fixed['p95_ms']:>6} ms  p99 {fixed['p99_ms']:>6} ms  "
+              f"errors {fixed['errors']:>3}   max {peak['throughput']:>7,.0f} req/s")
+    print(f"  peak server memory (master + workers): {results['peak_rss_mb']} MB")
+
+
+if __name__ == "__main__":
+    main()

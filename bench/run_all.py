@@ -1,0 +1,129 @@
+"""`make bench`: run every benchmark, then write bench/report.md and PNG charts (matplotlib).
+
+Each benchmark module writes its figures to bench/out/<name>.json and prints them; this collects
+them into one report with a summary table against the targets. Figures are measured on the machine
+that runs it (noisy: medians and ranges, ratios against baselines run in the same process).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+OUT = HERE / "out"
+BENCHMARKS = ["eligibility", "http_load", "bot_turns", "sms"]
+
+
+def run_benchmarks(quick: bool) -> dict[str, dict]:
+    results = {}
+    for name in BENCHMARKS:
+        print(f"== {name}", flush=True)
+        args = [sys.executable, "-m", f"bench.{name}"] + (["--quick"] if quick else [])
+        completed = subprocess.run(args, cwd=HERE.parent)
+        path = OUT / f"{name}.json"
+        if completed.returncode == 0 and path.exists():
+            results[name] = json.loads(path.read_text())
+        else:
+            results[name] = {"error": f"exit code {completed.returncode}"}
+    return results
+
+
+def _chart(path: Path, title: str, labels: list[str], values: list[float], unit: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    bars = ax.barh(labels, values, color="#005eb8")
+    ax.bar_label(bars, labels=[f"{v:,.1f}" for v in values], padding=3)
+    ax.set_xlabel(unit)
+    ax.set_title(title)
+    ax.margins(x=0.2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _row(name: str, figure: str, target: str, met: bool | None) -> str:
+    verdict = "n/a" if met is None else ("met" if met else "NOT met")
+    return f"| {name} | {figure} | {target} | {verdict} |"
+
+
+def write_report(results: dict[str, dict]) -> str:
+    rows = ["| measure | figure | target | |", "| --- | --- | --- | --- |"]
+    charts = []
+    el = results.get("eligibility", {}).get("in_process")
+    if el:
+        rows.append(_row("eligibility decisions/s in-process (median)", f"{el['engine']['median']:,.0f}", "", None))
+        rows.append(_row("… vs zen-engine (same rules)", f"{el['vs_zen']:.1f}x", ">= 50x", el["vs_zen"] >= 50))
+        rows.append(_row("… hand-written / engine", f"{el['vs_handwritten']:.1f}x", "<= 5x", el["vs_handwritten"] <= 5))
+        _chart(OUT / "eligibility.png", "Eligibility decisions per second (in-process)",
+               ["our engine", "hand-written ifs", "zen-engine"],
+               [el["engine"]["median"], el["handwritten"]["median"], el["zen"]["median"]], "decisions/s")
+        charts.append("eligibility.png")
+    http = results.get("http_load", {}).get("endpoints")
+    if http:
+        for name, r in http.items():
+            fixed = r["fixed_rate"]
+            target, met = ("p99 < 25 ms at 300 req/s", fixed["p99_ms"] < 25) if name == "eligibility" else ("", None)
+            rows.append(_row(f"HTTP {name} at 300 req/s", f"p50 {fixed['p50_ms']} / p95 {fixed['p95_ms']} / "
+                             f"p99 {fixed['p99_ms']} ms, max {r['max_throughput']['throughput']:,.0f} req/s", target, met))
+        rows.append(_row("peak server memory under load", f"{results['http_load']['peak_rss_mb']} MB", "", None))
+        _chart(OUT / "http_p99.png", "p99 latency at 300 req/s", list(http),
+               [r["fixed_rate"]["p99_ms"] for r in http.values()], "ms")
+        charts.append("http_p99.png")
+    bot = results.get("bot_turns")
+    if bot and "error" not in bot:
+        rows.append(_row("bot turns/s (whole conversations)", f"{bot['turns_per_second']:,.0f}", "", None))
+        rows.append(_row("bot p95 turn latency", f"{bot['p95_ms']} ms", "< 50 ms", bot["p95_ms"] < 50))
+    sms = results.get("sms")
+    if sms and "error" not in sms:
+        rows.append(_row("contacts import (100k rows)", f"{sms['import_rows_per_second']:,.0f} rows/s", "seconds, not minutes",
+                         sms["import_seconds"] < 60))
+        rows.append(_row("campaign preview over 1,000,000 contacts", f"{sms['preview_seconds']:.2f} s", "< 3 s",
+                         sms["preview_seconds"] < 3))
+        rows.append(_row("outbox freeze", f"{sms['freeze_seconds']:.2f} s for {sms['freeze_recipients']:,}", "", None))
+        dispatch = f"{sms['dispatch_per_second']:,.0f} msg/s at a configured {sms['dispatch_rate']} msg/s"
+        rows.append(_row("dispatch vs configured rate", dispatch, ">= 200 msg/s, rate-limited only",
+                         sms["dispatch_per_second"] >= 0.9 * sms["dispatch_rate"]))
+    failed = [name for name, r in results.items() if "error" in r]
+    lines = [
+        "# Benchmark report",
+        "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.machine()}, "
+        f"Python {platform.python_version()}, {_cores()} cores. Figures from this run only; "
+        "each benchmark's JSON is in bench/out/.",
+        "",
+        "## Summary",
+        "",
+        *rows,
+        "",
+    ]
+    if failed:
+        lines += [f"Benchmarks that failed to run: {', '.join(failed)}.", ""]
+    lines += [f"![{c}](out/{c})" for c in charts]
+    report = "\n".join(lines) + "\n"
+    (HERE / "report.md").write_text(report)
+    return report
+
+
+def _cores() -> int:
+    import os
+
+    return os.cpu_count() or 0
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    results = run_benchmarks("--quick" in sys.argv)
+    print(write_report(results))
+
+
+if __name__ == "__main__":
+    main()
