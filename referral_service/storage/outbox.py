@@ -183,11 +183,10 @@ def last_promotion_to(db: sqlite_utils.Database, phone_e164: str) -> dict | None
 
 def record_inbound(db: sqlite_utils.Database, *, message_sid: str | None, phone_e164: str | None, service_id: str | None,
                    campaign_id: str | None, kind: str, body: str | None, now: str) -> bool:
-    """Store an inbound text once (Twilio may retry a webhook); False when it was already stored."""
-    with db.conn:
-        cursor = db.execute("insert or ignore into sms_inbound (message_sid, phone_e164, service_id, campaign_id, kind, body, "
-                            "received_at) values (?, ?, ?, ?, ?, ?, ?)",
-                            [message_sid, phone_e164, service_id, campaign_id, kind, body, now])
+    """Store an inbound text once (Twilio may retry a webhook); False when already stored. Caller holds the transaction."""
+    cursor = db.execute("insert or ignore into sms_inbound (message_sid, phone_e164, service_id, campaign_id, kind, body, "
+                        "received_at) values (?, ?, ?, ?, ?, ?, ?)",
+                        [message_sid, phone_e164, service_id, campaign_id, kind, body, now])
     return cursor.rowcount == 1
 
 

@@ -11,6 +11,7 @@ import pytest
 from referral_service.db import connect
 from referral_service.sms.contacts_import import HEADER, import_contacts
 from referral_service.sms.gateway import Sent
+from referral_service.sms.window import is_bank_holiday
 from referral_service.storage.tokens import create_token
 
 
@@ -104,5 +105,11 @@ def import_rows(db, tmp_path):
 
 @pytest.fixture
 def clock():
-    # A Tuesday at 10:00 UK time (inside the default window, not a bank holiday).
-    return FakeClock(datetime(2025, 6, 10, 9, 0, tzinfo=UTC))
+    """A Tuesday 09:00 UTC (10:00 or 09:00 UK, inside the default window, not a bank holiday), after anything queued now.
+
+    Texts are queued at the real time of the request, so the injected clock starts a few days later.
+    """
+    day = datetime.now(UTC).date() + timedelta(days=2)
+    while day.weekday() != 1 or is_bank_holiday(day):
+        day += timedelta(days=1)
+    return FakeClock(datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC))
