@@ -41,9 +41,10 @@ def register(command: click.Command) -> None:
 
 def _register_feature_commands() -> None:
     from .auth import tokens_cli
+    from .retention import purge_command
     from .sms.cli import COMMANDS as sms_commands
 
-    for command in (tokens_cli, *sms_commands):
+    for command in (tokens_cli, purge_command, *sms_commands):
         register(command)
 
 
