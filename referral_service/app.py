@@ -9,7 +9,7 @@ from flask import Flask
 
 from rules import default_engine
 
-from . import api, db, errors, extensions, logs, security
+from . import api, db, errors, extensions, logs
 from .config import from_environment
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     extensions.init_app(app)
-    security.init_app(app)
     smorest = api.init_app(app)
     _register_blueprints(app, smorest)
     # After flask-smorest, whose own handlers would otherwise answer in a different shape.
@@ -41,6 +40,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask, smorest) -> None:
     from . import health
+    from .chat.routes import blp as bot
+    from .chat.self_referral import bp as self_referral_page
     from .consents.routes import blp as consents
     from .eligibility.routes import blp as eligibility
     from .pages.check import bp as check_page
@@ -51,6 +52,8 @@ def _register_blueprints(app: Flask, smorest) -> None:
 
     app.register_blueprint(health.bp)
     app.register_blueprint(check_page)
+    app.register_blueprint(self_referral_page)
+    smorest.register_blueprint(bot)
     smorest.register_blueprint(eligibility)
     smorest.register_blueprint(referrals)
     smorest.register_blueprint(consents)

@@ -5,6 +5,7 @@ from . import (
     campaigns,  # noqa: F401
     consents,  # noqa: F401
     contacts,  # noqa: F401
+    conversations,  # noqa: F401
     outbox,  # noqa: F401
     referrals,  # noqa: F401
     tokens,  # noqa: F401

@@ -1,0 +1,124 @@
+"""action_submit_referral: makes the self-referral through the public referrals interface."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from ..client import get_client
+from ..questions import known_facts
+
+log = logging.getLogger(__name__)
+
+_CONDITION_WORDS = {
+    "psychosis": "psychosis", "bipolar": "bipolar disorder", "personality_disorder": "a personality disorder diagnosis",
+    "eating_disorder": "an eating disorder", "severe_depression": "severe depression",
+    "mh_rehabilitation": "mental health rehabilitation needs", "complex_mental_health": "complex mental health needs",
+    "anxiety": "anxiety", "depression": "depression", "physical_health": "a physical health condition",
+    "none": "no health condition",
+}
+_TALKING = {"none": "not with NHS Talking Therapies", "waiting": "waiting for NHS Talking Therapies",
+            "in_treatment": "having NHS Talking Therapies now", "recently_discharged": "recently finished NHS Talking Therapies"}
+_WORK = {"out_of_work": "not working", "in_work": "working", "in_work_off_sick": "in work but off sick"}
+
+
+def summary_for_specialist(facts: dict[str, Any], tracker: Tracker) -> str:
+    """A short summary of what the person told the bot, in words a specialist reads at a glance."""
+    parts = ["Self-referral through the NHS web chat."]
+    if tracker.get_slot("campaign_id"):
+        parts.append("Came from a text message campaign.")
+    goal = "keep their job" if facts.get("employment_status") in ("in_work", "in_work_off_sick") else "find work"
+    if facts.get("wants_paid_work"):
+        parts.append(f"Wants help to {goal}.")
+    if "employment_status" in facts:
+        parts.append(f"Currently {_WORK[facts['employment_status']]}.")
+    if facts.get("conditions"):
+        parts.append("Gets support with " + ", ".join(_CONDITION_WORDS[c] for c in facts["conditions"]) + ".")
+    if "age" in facts:
+        parts.append(f"Age {facts['age']}.")
+    if "talking_therapies" in facts:
+        parts.append(f"Is {_TALKING[facts['talking_therapies']]}.")
+    if facts.get("drug_alcohol_treatment"):
+        parts.append("In drug or alcohol treatment.")
+    if facts.get("in_secondary_mental_health_care"):
+        parts.append("Supported by a secondary mental health team.")
+    unsure = tracker.get_slot("unsure_facts") or []
+    if unsure:
+        parts.append("Was not sure about: " + ", ".join(u.replace("_", " ") for u in unsure) + ".")
+    return " ".join(parts)[:1000]
+
+
+def idempotency_key(tracker: Tracker) -> str:
+    """The same conversation always gives the same key, so a repeated "yes" never makes two referrals."""
+    seed = f"{tracker.sender_id}:{tracker.get_slot('conversation_id') or ''}"
+    return "chat-" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:40]
+
+
+def _next_steps(body: dict[str, Any]) -> str:
+    steps = body.get("next_steps")
+    if isinstance(steps, list):
+        return " ".join(str(s) for s in steps)
+    return str(steps or "")
+
+
+class ActionSubmitReferral(Action):
+    def name(self) -> str:
+        return "action_submit_referral"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        pathway = tracker.get_slot("chosen_pathway")
+        if not pathway or pathway == "none" or tracker.get_slot("consent_share_with_service") is not True:
+            dispatcher.utter_message(response="utter_anything_else")
+            return []
+        if tracker.get_slot("referral_reference"):
+            dispatcher.utter_message(text=f"Your details have already been sent. Your reference is "
+                                          f"{tracker.get_slot('referral_reference')}.")
+            return []
+        facts = known_facts(tracker.slots)
+        campaign = tracker.get_slot("campaign_id")
+        payload: dict[str, Any] = {
+            "pathway": pathway,
+            "facts": facts,
+            "person": {"first_name": tracker.get_slot("first_name"), "phone": tracker.get_slot("phone")},
+            "consents": {"share_with_service": True, "sms_promotions": tracker.get_slot("consent_sms") is True},
+            "service_id": tracker.get_slot("chosen_service_id"),
+            "source": "sms_campaign" if campaign else "self",
+            "summary": summary_for_specialist(facts, tracker),
+        }
+        if campaign:
+            payload["campaign_id"] = campaign
+        if not payload["service_id"]:
+            del payload["service_id"]
+        try:
+            response = get_client().create_referral(payload, idempotency_key(tracker))
+        except Exception as error:  # the service may be down; the person still needs a way forward
+            log.warning("referral_request_failed", extra={"error_type": type(error).__name__})
+            dispatcher.utter_message(response="utter_referral_failed")
+            return []
+        if not response.created:
+            log.info("referral_refused", extra={"status": response.status})
+            reason = response.error_message
+            dispatcher.utter_message(text=(f"Sorry, I could not send your details. {reason}".strip()))
+            dispatcher.utter_message(response="utter_phone_route")
+            return []
+        body = response.body
+        reference = body.get("reference", "")
+        service = body.get("service") or {}
+        name = service.get("name") or tracker.get_slot("chosen_service_name") or "the service"
+        lines = [f"Done. I have sent your details to {name}.", f"Your reference number is {reference}."]
+        steps = _next_steps(body)
+        if steps:
+            lines.append(f"What happens next: {steps}")
+        else:
+            lines.append("What happens next: someone from the team will call you, usually within 5 working days.")
+        if service.get("phone"):
+            lines.append(f"If you want to talk to them sooner, call {service['phone']}.")
+        dispatcher.utter_message(text="\n".join(lines))
+        log.info("referral_made_by_bot", extra={"pathway": pathway, "status": response.status})
+        return [SlotSet("referral_reference", reference)]

@@ -1,0 +1,262 @@
+"""The dialogue manager: what the bot does with each message.
+
+Every message is checked for risk before anything else. Then: "start again" and "stop" work
+at any point; an active form reads the answer through its rasa-sdk validation action (whose
+FormValidationAction sees the answer as the *trailing* SlotSet events, as with a Rasa server);
+questions about IPS, benefits or being well first are answered and the form goes on; otherwise
+the person's intent picks the next step. The tracker is a plain JSON dict in Rasa's format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import re
+import time
+import uuid
+from functools import lru_cache
+from typing import Any
+
+from rasa_sdk.executor import ActionExecutor
+
+from rules import default_engine
+
+from ..actions import ACTION_CLASSES
+from ..safety import detect_risk
+from .domain import load_domain, render
+from .nlu import Interpreter, default_interpreter
+
+MAX_EVENTS = 80
+FAQ_INTENTS = {"ask_about_ips", "ask_benefits", "ask_well_first", "ask_human"}
+GOAL_INTENTS = {"want_find_work", "want_keep_job"}
+FORM_DONE_ACTIONS = {"eligibility_form": "action_check_eligibility", "referral_form": "action_submit_referral"}
+# from_entity mappings: which extracted entities may fill a slot, and in which form.
+ENTITY_SLOTS = {"eligibility_form": {"age", "postcode"}, "referral_form": {"phone"}}
+_METADATA_VALUE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+
+
+class Assistant:
+    """Runs one conversation turn at a time; holds no per-conversation state itself."""
+
+    def __init__(self, interpreter: Interpreter | None = None, domain: dict[str, Any] | None = None):
+        self.interpreter = interpreter or default_interpreter()
+        self.domain = domain or load_domain()
+        self.executor = ActionExecutor()
+        # Registered one by one, not with register_package: that would exit the process on an
+        # ImportError and pick up every Action subclass loaded anywhere in the process.
+        for action in ACTION_CLASSES:
+            self.executor.register_action(action)
+        self.slot_names = list(self.domain["slots"]) + ["requested_slot"]
+        self.forms = {name: list(form.get("required_slots", [])) for name, form in self.domain["forms"].items()}
+
+    def new_tracker(self, sender_id: str) -> dict[str, Any]:
+        slots = {name: None for name in self.slot_names}
+        slots["conversation_id"] = uuid.uuid4().hex
+        return {"sender_id": sender_id, "slots": slots, "latest_message": {}, "events": [], "paused": False,
+                "followup_action": None, "active_loop": {}, "latest_action_name": None}
+
+    def handle(self, tracker: dict[str, Any], text: str, metadata: dict[str, Any] | None = None
+               ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Process one message; return the updated tracker and the bot's messages."""
+        turn = _Turn(self, tracker)
+        turn.handle(text, metadata or {})
+        tracker["events"] = tracker["events"][-MAX_EVENTS:]
+        return tracker, turn.messages
+
+
+class _Turn:
+    def __init__(self, assistant: Assistant, tracker: dict[str, Any]):
+        self.assistant = assistant
+        self.tracker = tracker
+        self.slots = tracker["slots"]
+        self.messages: list[dict[str, Any]] = []
+
+    # -- the turn ------------------------------------------------------------------------------
+
+    def handle(self, text: str, metadata: dict[str, Any]) -> None:
+        self._metadata(metadata)
+        parsed = self.assistant.interpreter.parse(text)
+        self.tracker["latest_message"] = {k: parsed[k] for k in ("text", "intent", "intent_ranking", "entities")}
+        self._event({"event": "user", "text": text, "parse_data": self.tracker["latest_message"],
+                     "input_channel": "rest", "metadata": {}})
+        first_turn = not any(e.get("event") == "bot" for e in self.tracker["events"])
+
+        # Safety first: before anything else, on every message.
+        if detect_risk(text):
+            self.run_action("action_crisis_support")
+            return
+
+        intent = parsed["intent"]["name"]
+        sure = parsed["payload"] or parsed["intent"]["confidence"] >= 0.6
+        loop = self.loop
+        if intent == "restart" and sure:
+            self.run_action("action_restart_conversation")
+            return
+        if intent == "stop" and sure:
+            self.run_action("action_stop_conversation")
+            return
+        if self.slots.get("paused_loop") and not loop:
+            if intent == "affirm" or intent in GOAL_INTENTS:
+                self.run_action("action_resume")
+            elif intent in FAQ_INTENTS:
+                self.run_action("action_answer_faq")
+                self.utter("utter_crisis_paused")
+            else:
+                self.utter("utter_crisis_paused")
+            return
+        if loop:
+            if intent in FAQ_INTENTS and (parsed["payload"] or parsed["intent"]["confidence"] >= 0.75):
+                self.run_action("action_answer_faq")
+                self.ask(self.slots.get("requested_slot"))
+                return
+            self.form_step(loop, parsed)
+            return
+        if intent in FAQ_INTENTS:
+            self.run_action("action_answer_faq")
+        elif intent in GOAL_INTENTS:
+            self.run_action("action_start_check")
+        elif intent == "want_info":
+            self.utter("utter_info")
+        elif intent == "goodbye" and not first_turn:
+            self.utter("utter_goodbye")
+        elif intent == "greet" or first_turn:
+            self.utter("utter_greet")
+            self.utter("utter_ask_goal")
+        elif self.slots.get("referral_reference") or self.slots.get("options") is not None:
+            self.utter("utter_anything_else")
+        else:
+            self.utter("utter_default")
+            self.utter("utter_ask_goal")
+
+    # -- forms ---------------------------------------------------------------------------------
+
+    @property
+    def loop(self) -> str | None:
+        return (self.tracker.get("active_loop") or {}).get("name")
+
+    def form_step(self, loop: str, parsed: dict[str, Any]) -> None:
+        """Read the answer through the form's validation action, then ask the next question."""
+        requested = self.slots.get("requested_slot")
+        form_slots = self.assistant.forms[loop]
+        candidates: dict[str, Any] = {}
+        for entity in parsed["entities"]:
+            name = entity["entity"]
+            from_payload = entity.get("extractor") == "payload"
+            if name in form_slots and (from_payload or name in ENTITY_SLOTS.get(loop, set())) \
+                    and (name == requested or self.slots.get(name) is None or from_payload):
+                candidates[name] = entity["value"]
+        # from_text for the question asked, unless the message answered other questions instead
+        # ("S1 2AB" while asked about work programmes): then that question is simply asked again.
+        if requested and requested not in candidates and (not candidates or requested == "conditions"):
+            candidates[requested] = parsed["text"]
+        snapshot = (copy.deepcopy(self.tracker), len(self.messages))
+        for name, value in candidates.items():
+            self.set_slot(name, value)
+        self.run_action(f"validate_{loop}", followups=False)
+        answered = requested is None or self.slots.get(requested) is not None \
+            or requested in (self.slots.get("unsure_facts") or [])
+        intent = parsed["intent"]
+        if not answered and not parsed["payload"] and intent["confidence"] >= 0.4 and (
+                intent["name"] in FAQ_INTENTS or intent["name"] == "want_info"):
+            # Not an answer but a question: answer it, then ask again.
+            self.tracker.clear()
+            self.tracker.update(snapshot[0])
+            self.slots = self.tracker["slots"]
+            del self.messages[snapshot[1]:]
+            self.run_action("action_answer_faq")
+            self.ask(requested)
+            return
+        self.continue_form(loop)
+
+    def activate(self, loop: str) -> None:
+        self.tracker["active_loop"] = {"name": loop}
+        self._event({"event": "active_loop", "name": loop})
+        self.run_action(f"validate_{loop}", followups=False)
+        self.continue_form(loop)
+
+    def continue_form(self, loop: str) -> None:
+        if self.loop != loop:
+            return
+        requested = self.slots.get("requested_slot")
+        if requested:
+            self.ask(requested)
+            return
+        self.tracker["active_loop"] = {}
+        self._event({"event": "active_loop", "name": None})
+        self.run_action(FORM_DONE_ACTIONS[loop])
+
+    def ask(self, slot: str | None) -> None:
+        if not slot:
+            return
+        if f"action_ask_{slot}" in self.assistant.executor.actions:
+            self.run_action(f"action_ask_{slot}")
+        else:
+            self.utter(f"utter_ask_{slot}")
+
+    # -- actions and events --------------------------------------------------------------------
+
+    def run_action(self, name: str, followups: bool = True) -> None:
+        """Call a rasa-sdk action through the executor, exactly as Rasa calls an action server."""
+        payload = {
+            "next_action": name,
+            "sender_id": self.tracker["sender_id"],
+            "tracker": self.tracker,
+            "domain": self.assistant.domain,
+            "version": "3.21.1",
+        }
+        result = asyncio.run(self.assistant.executor.run(copy.deepcopy(payload)))
+        data = result.model_dump() if result is not None else {"events": [], "responses": []}
+        self._event({"event": "action", "name": name})
+        for response in data["responses"]:
+            self._say(render(response, self.slots, self.assistant.domain))
+        followup = None
+        for event in data["events"]:
+            kind = event.get("event")
+            if kind == "slot":
+                self.set_slot(event["name"], event.get("value"), record=False)
+            elif kind == "active_loop":
+                self.tracker["active_loop"] = {"name": event["name"]} if event.get("name") else {}
+            elif kind in ("reset_slots", "restart"):
+                conversation = self.slots.get("conversation_id")
+                for slot in list(self.slots):
+                    self.slots[slot] = None
+                self.slots["conversation_id"] = conversation
+            elif kind == "followup":
+                followup = event["name"]
+            self._event(event)
+        if followup and followups:
+            if followup in self.assistant.forms:
+                self.activate(followup)
+            else:
+                self.run_action(followup)
+
+    def set_slot(self, name: str, value: Any, record: bool = True) -> None:
+        self.slots[name] = value
+        if record:
+            self._event({"event": "slot", "name": name, "value": value})
+
+    def utter(self, response: str) -> None:
+        self._event({"event": "action", "name": response})
+        self._say(render({"response": response}, self.slots, self.assistant.domain))
+
+    def _say(self, message: dict[str, Any]) -> None:
+        self.messages.append({"recipient_id": self.tracker["sender_id"], **message})
+        self._event({"event": "bot", "text": message["text"], "data": {"buttons": message["buttons"]}})
+
+    def _event(self, event: dict[str, Any]) -> None:
+        self.tracker["events"].append({**event, "timestamp": time.time()})
+
+    def _metadata(self, metadata: dict[str, Any]) -> None:
+        """Tracked links: the web chat page passes ?campaign= and ?service= from its URL."""
+        campaign, service = metadata.get("campaign"), metadata.get("service")
+        if isinstance(campaign, str) and _METADATA_VALUE.match(campaign) and not self.slots.get("campaign_id"):
+            self.set_slot("campaign_id", campaign)
+        if isinstance(service, str) and _METADATA_VALUE.match(service) and not self.slots.get("campaign_service_id") \
+                and default_engine().ruleset.directory.service(service) is not None:
+            self.set_slot("campaign_service_id", service)
+
+
+@lru_cache(maxsize=1)
+def default_assistant() -> Assistant:
+    """The assistant with the shipped domain and NLU, built once per process."""
+    return Assistant()

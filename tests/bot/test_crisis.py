@@ -1,0 +1,55 @@
+"""Risk phrases (bot/safety/risk_phrases.yml): many phrasings and typos are caught; erring towards help."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.safety import detect_risk
+from bot.safety.crisis import PHRASES_FILE, RiskPhrases
+
+AT_RISK = [
+    "I want to kill myself", "i wanna kill my self", "I'm going to end my life", "thinking about ending it all",
+    "i feel suicidal", "having sucidal thoughts again", "suiside", "I want to die", "i just want to die",
+    "I wish I was dead", "everyone would be better off without me", "I can't go on", "i cant go on like this",
+    "I can't take it anymore", "there's no point living", "I have nothing to live for", "I don't want to be here anymore",
+    "dont want to live", "I've been self harming", "i self-harm", "I keep cutting myself", "I want to hurt myself",
+    "I took an overdose last night", "thinking of overdosing", "I'm going to take all my tablets",
+    "i have been stockpiling my pills", "I took too many pills", "I want to hurt someone", "I'm going to kill him",
+    "I feel like I could kill somebody", "I might jump off a bridge", "I'm going to hang myself", "kms",
+    "I want to kil myself", "i want to kll myslef", "I CANT GO ON", "I want to end it", "no reason to live",
+    "I'm planning to take my own life", "i wish i could go to sleep and not wake up", "i want to disappear forever",
+    "nobody would miss me", "i cant cope anymore", "I'm thinking of killing myself", "ive od",
+]
+NOT_AT_RISK = [
+    "hello", "I want a job", "I'm 34", "S1 2AB", "I have anxiety and depression", "will it affect my benefits",
+    "do I need to be stable first", "I want to stay in work", "I hurt my back at work", "start again", "no thanks",
+    "07700 900123", "I'm not working at the moment", "tell me about IPS", "my name is Sam",
+]
+
+
+@pytest.mark.parametrize("text", AT_RISK)
+def test_risk_is_recognised_in_many_phrasings_and_typos(text):
+    assert detect_risk(text) is not None, text
+
+
+@pytest.mark.parametrize("text", NOT_AT_RISK)
+def test_everyday_answers_are_not_flagged(text):
+    assert detect_risk(text) is None, detect_risk(text)
+
+
+def test_every_phrase_in_the_reviewable_list_matches_itself():
+    data = yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8"))
+    phrases = RiskPhrases(data)
+    for category, items in data["phrases"].items():
+        assert items, category
+        for phrase in items:
+            assert phrases.match(phrase.replace("*", "")), phrase
+    assert {"suicide", "self_harm", "overdose", "harm_to_others"} <= set(data["phrases"])
+
+
+def test_training_examples_for_the_assistant_are_not_risk_phrases():
+    from bot.engine.nlu import load_examples
+
+    flagged = [text for text, _ in load_examples() if detect_risk(text)]
+    assert flagged == []
