@@ -37,5 +37,11 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # How long a request waits for another writer before answering 503 with Retry-After.
+        "DATABASE_BUSY_TIMEOUT_MS": int(env.get("DATABASE_BUSY_TIMEOUT_MS", "5000")),
+        # Read-only mode (e.g. during a restore): reads and eligibility work, writes get a clear 503.
+        "DATABASE_READ_ONLY": _bool(env.get("DATABASE_READ_ONLY"), False),
+        # Optional cap on the database file size, in MB; past it writes get a clear 503.
+        "DATABASE_MAX_SIZE_MB": float(env["DATABASE_MAX_SIZE_MB"]) if env.get("DATABASE_MAX_SIZE_MB") else None,
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
     }

@@ -28,19 +28,39 @@ def register_migrations(migrations: Migrations) -> Migrations:
     return migrations
 
 
-def connect(path: str | Path) -> sqlite_utils.Database:
-    """Open the database file with the settings every connection needs."""
+def connect(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, read_only: bool = False,
+            max_size_mb: float | None = None) -> sqlite_utils.Database:
+    """Open the database file with the settings every connection needs.
+
+    ``read_only`` opens it so that any write fails (a maintenance window: the service still answers
+    eligibility and reads); ``max_size_mb`` caps the file (a write past it fails as "disk full").
+    """
     path = Path(path)
-    if str(path) != ":memory:":
+    if str(path) != ":memory:" and not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    target, uri = (f"file:{path}?mode=ro", True) if read_only else (str(path), False)
+    conn = sqlite3.connect(target, timeout=busy_timeout_ms / 1000, check_same_thread=False, uri=uri)
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    if max_size_mb:
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {int(max_size_mb * 1024 * 1024 // page_size)}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
     db = sqlite_utils.Database(conn)
-    if str(path) != ":memory:":
+    if str(path) != ":memory:" and not read_only:
         db.enable_wal()
     return db
+
+
+def connect_for(app: Flask) -> sqlite_utils.Database:
+    """A connection with the app's database settings (DATABASE_PATH, busy timeout, read-only, size cap)."""
+    config = app.config
+    return connect(
+        config["DATABASE_PATH"],
+        busy_timeout_ms=int(config.get("DATABASE_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)),
+        read_only=bool(config.get("DATABASE_READ_ONLY", False)),
+        max_size_mb=config.get("DATABASE_MAX_SIZE_MB") or None,
+    )
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
@@ -64,16 +84,17 @@ def _import_features() -> None:
 def get_db() -> sqlite_utils.Database:
     """The request's database connection (one per request, closed at teardown)."""
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE_PATH"])
+        g.db = connect_for(current_app)
     return g.db
 
 
 def init_app(app: Flask) -> None:
-    db = connect(app.config["DATABASE_PATH"])
-    try:
-        migrate(db)
-    finally:
-        db.conn.close()
+    if not app.config.get("DATABASE_READ_ONLY"):
+        db = connect(app.config["DATABASE_PATH"])
+        try:
+            migrate(db)
+        finally:
+            db.conn.close()
 
     @app.teardown_appcontext
     def _close(_exc):

@@ -111,6 +111,32 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     return response
 
 
+def storage_error_response(error: Exception):
+    """A clear 503 for a database that is busy, full or read-only; None for any other error.
+
+    Nothing is half-written in these cases: each write is one transaction, rolled back on error, so
+    the client can safely retry (with the same Idempotency-Key).
+    """
+    import sqlite3
+
+    if not isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError):
+        return None
+    text = str(error).lower()
+    if "locked" in text or "busy" in text:
+        log.warning("database_busy")
+        return error_response(503, "service_busy", "The service is busy. Nothing was saved; please try again shortly.",
+                              headers={"Retry-After": "2"})
+    if "full" in text:
+        log.error("database_full")
+        return error_response(503, "storage_full", "We cannot save anything right now (storage is full). Nothing was "
+                              "saved; please try again later or phone the service.", headers={"Retry-After": "300"})
+    if "readonly" in text or "read-only" in text:
+        log.warning("database_read_only")
+        return error_response(503, "read_only", "The service is in read-only maintenance. Nothing was saved; please "
+                              "try again later.", headers={"Retry-After": "300"})
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError):
@@ -132,11 +158,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
-        from sqlite3 import OperationalError
-
-        if isinstance(error, OperationalError) and "locked" in str(error).lower():
-            return error_response(503, "service_unavailable", "The service is busy. Please try again shortly.",
-                                  headers={"Retry-After": "2"})
+        storage = storage_error_response(error)
+        if storage is not None:
+            return storage
         # Log the type and where it happened, never the message: it can carry personal data.
         where = "".join(traceback.format_tb(error.__traceback__)[-3:])
         log.error("unhandled_error", extra={"error_type": type(error).__name__, "where": where})

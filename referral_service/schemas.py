@@ -69,6 +69,9 @@ def facts_schema_class() -> type[ma.Schema]:
 
 
 class ErrorDetailSchema(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE  # some errors add context, e.g. the reasons a referral was refused
+
     code = fields.String(required=True)
     message = fields.String(required=True)
     fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
