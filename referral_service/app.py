@@ -9,7 +9,7 @@ from flask import Flask
 
 from rules import default_engine
 
-from . import api, db, errors, extensions, logs
+from . import api, db, errors, extensions, logs, security
 from .config import from_environment
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     extensions.init_app(app)
+    security.init_app(app)
     smorest = api.init_app(app)
     _register_blueprints(app, smorest)
     # After flask-smorest, whose own handlers would otherwise answer in a different shape.

@@ -49,3 +49,7 @@ def _register_feature_commands() -> None:
 
 
 _register_feature_commands()
+
+
+if __name__ == "__main__":
+    main()
