@@ -68,6 +68,13 @@ def facts_schema_class() -> type[ma.Schema]:
     return ma.Schema.from_dict({name: fact_field(f) for name, f in vocabulary.facts.items()}, name="Facts")
 
 
+class OpenSchema(ma.Schema):
+    """Response documentation: the fields callers can rely on; more may be added (additionalProperties)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
 class ErrorDetailSchema(ma.Schema):
     class Meta:
         unknown = ma.INCLUDE  # some errors add context, e.g. the reasons a referral was refused

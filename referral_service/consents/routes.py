@@ -25,7 +25,7 @@ from ..extensions import limiter
 from ..referrals import service
 from ..referrals.references import normalise_reference
 from ..referrals.schemas import PhoneField
-from ..schemas import ErrorResponseSchema
+from ..schemas import ErrorResponseSchema, OpenSchema
 from ..storage import audit, consents, referrals
 
 blp = Blueprint("consents", __name__, url_prefix="/api/v1",
@@ -74,11 +74,25 @@ def _state(db, referral: dict) -> dict:
             "history": history}
 
 
+class ConsentStateSchema(OpenSchema):
+    reference = fields.String(required=True)
+    service_id = fields.String(allow_none=True)
+    current = fields.Raw()
+    history = fields.List(fields.Dict())
+
+
+class WithdrawnSchema(OpenSchema):
+    reference = fields.String(required=True)
+    purpose = fields.String(required=True)
+    decision = fields.String(required=True)
+
+
 @blp.route("/referrals/<reference>/consents", methods=["GET"])
 @require_role("service", "admin", "clinician")
 @blp.alt_response(401, schema=ErrorResponseSchema)
 @blp.alt_response(403, schema=ErrorResponseSchema)
 @blp.alt_response(404, schema=ErrorResponseSchema)
+@blp.response(200, ConsentStateSchema)
 def read_consents(reference: str):
     """The person's current consent per purpose (with a reason) and the full history."""
     principal = current_principal()
@@ -97,6 +111,7 @@ def read_consents(reference: str):
 @blp.alt_response(403, schema=ErrorResponseSchema)
 @blp.alt_response(404, schema=ErrorResponseSchema)
 @blp.alt_response(409, schema=ErrorResponseSchema)
+@blp.response(200, ConsentStateSchema)
 def record_decision(data: dict, reference: str):
     """Record a consent decision the person made (granted, refused or withdrawn), with the wording shown.
 
@@ -141,6 +156,7 @@ def _wording(data: dict) -> tuple[str, str]:
 @blp.alt_response(400, schema=ErrorResponseSchema)
 @blp.alt_response(404, schema=ErrorResponseSchema)
 @blp.alt_response(429, schema=ErrorResponseSchema)
+@blp.response(200, WithdrawnSchema)
 def withdraw(data: dict):
     """The person withdraws a consent with their reference number and phone number. History is kept."""
     db = get_db()

@@ -13,7 +13,17 @@ from ..schemas import ErrorResponseSchema
 from ..storage import audit, referrals
 from . import service
 from .references import normalise_reference
-from .schemas import ContactSchema, ListQuerySchema, ReferralCreatedSchema, ReferralRequestSchema, StatusChangeSchema
+from .schemas import (
+    ContactSchema,
+    FhirBundleSchema,
+    ListQuerySchema,
+    ReferralCreatedSchema,
+    ReferralDetailViewSchema,
+    ReferralListSchema,
+    ReferralRequestSchema,
+    ReferralSummaryViewSchema,
+    StatusChangeSchema,
+)
 
 blp = Blueprint("referrals", __name__, url_prefix="/api/v1",
                 description="Referrals: self-referral with consent, clinician referral, and the service's workflow.")
@@ -64,15 +74,15 @@ def create_referral(data: dict):
 @require_role("service", "admin", "clinician")
 @blp.arguments(ListQuerySchema, location="query", as_kwargs=False)
 @_errors(400, 401, 403)
+@blp.response(200, ReferralListSchema)
 def list_referrals(query: dict):
     """List referrals, newest first: a service sees its own, a clinician those they made, an admin all."""
     principal = current_principal()
     db = get_db()
     service_id = principal.service_id if principal.role == "service" else query["service_id"]
-    rows = referrals.list_referrals(db, service_id=service_id, status=query["status"],
+    referrer = principal.token_id if principal.role == "clinician" else None
+    rows = referrals.list_referrals(db, service_id=service_id, status=query["status"], referrer_token_id=referrer,
                                     limit=query["limit"], offset=query["offset"])
-    if principal.role == "clinician":
-        rows = [r for r in rows if r["referrer_token_id"] == principal.token_id]
     audit.record(db, actor=principal.token_id, role=principal.role, action="referral.list",
                  service_id=service_id, outcome=f"ok:{len(rows)}")
     return jsonify({"referrals": [service.view(db, r, detail=False) for r in rows], "count": len(rows)})
@@ -81,6 +91,7 @@ def list_referrals(query: dict):
 @blp.route("/referrals/<reference>", methods=["GET"])
 @require_role("service", "admin", "clinician")
 @_errors(401, 403, 404)
+@blp.response(200, ReferralDetailViewSchema)
 def get_referral(reference: str):
     """Read one referral (404 for another service's referral)."""
     principal = current_principal()
@@ -96,6 +107,7 @@ def get_referral(reference: str):
 @blp.arguments(StatusChangeSchema, location="json", as_kwargs=False)
 @_errors(400, 401, 403, 404)
 @blp.alt_response(409, schema=ErrorResponseSchema, description="The workflow does not allow this move")
+@blp.response(200, ReferralSummaryViewSchema)
 def change_status(data: dict, reference: str):
     """Move a referral along the workflow: received → contacted → accepted → first_appointment_attended,
     or declined / closed."""
@@ -117,6 +129,7 @@ def change_status(data: dict, reference: str):
 @blp.arguments(ContactSchema, location="json", as_kwargs=False)
 @_errors(400, 401, 403, 404)
 @blp.alt_response(409, schema=ErrorResponseSchema, description="The referral is finished")
+@blp.response(200, ReferralSummaryViewSchema)
 def record_contact(data: dict, reference: str):
     """Record a contact with the person and its channel. The first clinical contact (face to face, video or
     phone — never SMS or email) after the person agreed to take part counts as the access."""
@@ -149,6 +162,7 @@ def _own(db, reference, principal, action):
 @blp.route("/referrals/<reference>/fhir", methods=["GET"])
 @require_role("service", "admin", "clinician")
 @_errors(401, 403, 404)
+@blp.response(200, FhirBundleSchema, content_type="application/fhir+json")
 def referral_fhir(reference: str):
     """The referral as a FHIR R4 Bundle: ServiceRequest, Patient, Organization, Consent, QuestionnaireResponse."""
     from rules import default_engine

@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 
 from consent import METHODS
 
-from ..schemas import facts_schema_class
+from ..schemas import OpenSchema, facts_schema_class
 from ..storage.referrals import CONTACT_CHANNELS, SOURCES, STATUSES
 
 SUMMARY_MAX = 2000
@@ -95,3 +95,43 @@ class ListQuerySchema(ma.Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class ReferralSummaryViewSchema(OpenSchema):
+    reference = fields.String(required=True)
+    pathway = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": list(STATUSES)})
+    source = fields.String(allow_none=True)
+    campaign_id = fields.String(allow_none=True)
+    service = fields.Nested(ServiceSummarySchema)
+    eligibility_status = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String(allow_none=True)
+    accessed_at = fields.String(allow_none=True)
+    finished_at = fields.String(allow_none=True)
+    anonymised = fields.Boolean()
+
+
+class ReferralDetailViewSchema(ReferralSummaryViewSchema):
+    sharing = fields.Dict(allow_none=True)
+    person = fields.Dict(allow_none=True)
+    facts = fields.Dict(allow_none=True)
+    summary = fields.String(allow_none=True)
+    referrer = fields.Dict(allow_none=True)
+    events = fields.List(fields.Dict())
+    consents = fields.Raw(allow_none=True)
+
+
+class ReferralListSchema(OpenSchema):
+    referrals = fields.List(fields.Nested(ReferralSummaryViewSchema), required=True)
+    count = fields.Integer(required=True)
+
+
+class ContactRecordedSchema(OpenSchema):
+    reference = fields.String()
+
+
+class FhirBundleSchema(OpenSchema):
+    resourceType = fields.String(required=True, metadata={"enum": ["Bundle"]})  # noqa: N815 - FHIR's name
+    type = fields.String()
+    entry = fields.List(fields.Dict())

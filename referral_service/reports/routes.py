@@ -15,7 +15,7 @@ from marshmallow import fields, validate
 from ..api import Blueprint
 from ..auth import current_principal, require_role
 from ..db import get_db
-from ..schemas import ErrorResponseSchema
+from ..schemas import ErrorResponseSchema, OpenSchema
 from ..storage import audit, referrals
 from .csv_export import to_csv
 
@@ -30,12 +30,26 @@ class ReportQuerySchema(ma.Schema):
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 
+class ReferralReportSchema(OpenSchema):
+    service_id = fields.String(allow_none=True)
+    since = fields.String(allow_none=True)
+    until = fields.String(allow_none=True)
+    total = fields.Integer()
+    accessed = fields.Integer()
+    by = fields.Dict()
+
+
 @blp.route("/reports/referrals", methods=["GET"])
 @require_role("service", "admin")
 @blp.arguments(ReportQuerySchema, location="query", as_kwargs=False)
 @blp.alt_response(400, schema=ErrorResponseSchema)
 @blp.alt_response(401, schema=ErrorResponseSchema)
 @blp.alt_response(403, schema=ErrorResponseSchema)
+@blp.response(200, ReferralReportSchema)
+@blp.doc(responses={"200": {"description": "The counts, as JSON or CSV", "content": {
+    "application/json": {"schema": ReferralReportSchema},
+    "text/csv": {"schema": {"type": "string"}},
+}}})
 def referral_report(query: dict):
     """Counts of referrals (and accesses) by pathway, source, service, month, status and ethnic category.
 

@@ -156,9 +156,12 @@ def get_referral(db: sqlite_utils.Database, reference: str) -> dict | None:
 
 
 def list_referrals(db: sqlite_utils.Database, *, service_id: str | None = None, status: str | None = None,
-                   limit: int = 100, offset: int = 0) -> list[dict]:
-    """Referrals newest first, optionally for one service and/or status."""
+                   referrer_token_id: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
+    """Referrals newest first, optionally for one service, status and/or referrer."""
     where, params = [], []
+    if referrer_token_id is not None:
+        where.append("referrer_token_id = ?")
+        params.append(referrer_token_id)
     if service_id is not None:
         where.append("service_id = ?")
         params.append(service_id)
