@@ -14,7 +14,8 @@ from rules import default_engine
 
 from ..questions import known_facts
 
-PHONE_LINE = "0300 123 4567"
+# Sample data: an Ofcom drama number (0306 999 0xxx), to be replaced by the real service line.
+PHONE_LINE = "0306 999 0123"
 
 
 class ActionStartCheck(Action):

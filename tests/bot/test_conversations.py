@@ -33,7 +33,7 @@ def refer(chat, name: str = "Sam", phone: str = "07700 900123", sms: str = "no")
 def test_psychosis_in_sheffield_is_offered_ips_for_smi_and_self_refers(chat):
     person = chat("smi-1")
     person.say("hello")
-    assert "0300 123 4567" in person.text  # a phone route to a person, from the start
+    assert "0306 999 0123" in person.text  # a phone route to a person, from the start
     person.press("Finding a job")
     assert person.slots["requested_slot"] == "conditions"
     person.say("I have schizophrenia")
@@ -94,7 +94,7 @@ def test_not_eligible_gets_signposting_and_a_phone_route(chat):
     answer_until(person, {"drug_alcohol_treatment": "no", "age": "30", "right_to_work_uk": "yes"})
     assert "not the right fit" in person.text
     assert "Jobcentre Plus" in person.text
-    assert "0300 123 4567" in person.text
+    assert "0306 999 0123" in person.text
     assert person.tracker()["active_loop"]["name"] is None
 
 
@@ -113,7 +113,7 @@ def test_no_local_service_in_cornwall_for_primary_care(chat):
     person.press("A physical health condition")
     answer_until(person, {"age": "50", "right_to_work_uk": "yes", "drug_alcohol_treatment": "no",
                           "other_dwp_employment_programme": "no", "postcode": "TR1 2AB"})
-    assert "0300 123 4567" in person.text
+    assert "0306 999 0123" in person.text
     assert person.slots["referral_reference"] is None
 
 
@@ -157,7 +157,7 @@ def test_stop_ends_the_questions_and_offers_a_person(chat):
     person = chat("stop-1")
     person.say("I want a job")
     person.say("stop")
-    assert "0300 123 4567" in person.text
+    assert "0306 999 0123" in person.text
     assert person.tracker()["active_loop"]["name"] is None
 
 

@@ -73,7 +73,7 @@
       var first = log.querySelector(".chat__buttons button");
       if (first && document.activeElement !== input) { first.focus(); }
     }).catch(function () {
-      addMessage("bot", "Sorry, something went wrong. Please try again, or call 0300 123 4567.");
+      addMessage("bot", "Sorry, something went wrong. Please try again, or call 0306 999 0123.");
     });
   }
 
