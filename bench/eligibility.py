@@ -11,16 +11,14 @@ ratios against the baselines measured in the same run). Results also go to bench
 from __future__ import annotations
 
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench import handwritten
+from bench.server import gunicorn, load
 from rules import default_engine
 
 OUT = Path(__file__).parent / "out"
@@ -90,60 +88,21 @@ def in_process(quick: bool) -> dict:
     return results
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def over_http(quick: bool, tmp: Path) -> dict:
-    port = _free_port()
-    env = {**os.environ, "DATABASE_PATH": str(tmp / "bench.db"), "RATELIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.wsgi:app"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for(port)
-        body = json.dumps({"conditions": ["psychosis"], "wants_paid_work": True, "age": 34, "postcode": "S1 2AB"})
-        requests = "1000" if quick else "4000"
-        results = {}
+def over_http(quick: bool) -> dict:
+    body = json.dumps({"conditions": ["psychosis"], "wants_paid_work": True, "age": 34, "postcode": "S1 2AB"})
+    requests = 1000 if quick else 4000
+    results = {}
+    with gunicorn(workers=2, threads=4) as (url, _):
         for name, path, payload in [("empty", "/bench/empty", "{}"), ("eligibility", "/api/v1/eligibility", body)]:
-            subprocess.run(  # warm-up: imports, caches and connections, not measured
-                [sys.executable, "-m", "bench.load", f"http://127.0.0.1:{port}{path}", "POST", payload, "8", "300"],
-                capture_output=True, check=True,
-            )
-            out = subprocess.run(
-                [sys.executable, "-m", "bench.load", f"http://127.0.0.1:{port}{path}", "POST", payload, "8", requests],
-                capture_output=True, text=True, check=True,
-            )
-            results[name] = json.loads(out.stdout)
-        results["ratio_throughput"] = results["eligibility"]["throughput"] / results["empty"]["throughput"]
-        return results
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def _wait_for(port: int) -> None:
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
+            load(url + path, payload, 300)  # warm-up: imports, caches and connections, not measured
+            results[name] = load(url + path, payload, requests)
+    results["ratio_throughput"] = results["eligibility"]["throughput"] / results["empty"]["throughput"]
+    return results
 
 
 def main() -> None:
-    import tempfile
-
     quick = "--quick" in sys.argv
-    results = {"in_process": in_process(quick)}
-    with tempfile.TemporaryDirectory() as tmp:
-        results["http"] = over_http(quick, Path(tmp))
+    results = {"in_process": in_process(quick), "http": over_http(quick)}
     OUT.mkdir(exist_ok=True)
     (OUT / "eligibility.json").write_text(json.dumps(results, indent=2))
     ip = results["in_process"]

@@ -10,15 +10,12 @@ p50/p95/p99 latency beside the trivial JSON endpoint of the same server, at a fi
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from bench.eligibility import _free_port, _wait_for
+from bench.server import gunicorn, load
 
 OUT = Path(__file__).parent / "out"
 RATE = 300
@@ -41,15 +38,6 @@ def _peak_rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
-def _load(url: str, body: str, requests: int, rate: float | None, connections: int = 16) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.load", url, "POST", body, str(connections), str(requests)]
-        + ([str(rate)] if rate else []),
-        capture_output=True, text=True, check=True,
-    )
-    return json.loads(out.stdout)
-
-
 def scenarios() -> list[tuple[str, str, str]]:
     referral = {
         "pathway": "ips_smi",
@@ -67,32 +55,19 @@ def scenarios() -> list[tuple[str, str, str]]:
 
 
 def run(quick: bool) -> dict:
-    port = _free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "DATABASE_PATH": str(Path(tmp) / "bench.db"), "RATELIMIT_ENABLED": "false",
-               "LOG_LEVEL": "WARNING", "SMS_DISPATCH_IN_PROCESS": "false"}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "8", "-b", f"127.0.0.1:{port}",
-             "--log-level", "warning", "bench.wsgi:app"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait_for(port)
-            time.sleep(1.0)
-            results: dict = {"rate": RATE, "endpoints": {}}
-            requests = 1500 if quick else 6000
-            for name, path, body in scenarios():
-                url = f"http://127.0.0.1:{port}{path}"
-                _load(url, body, 200, None, 8)  # warm-up
-                results["endpoints"][name] = {
-                    "fixed_rate": _load(url, body, requests, RATE),
-                    "max_throughput": _load(url, body, requests // 2, None, 16),
-                }
-            results["peak_rss_mb"] = _peak_rss_mb(server.pid)
-            return results
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    results: dict = {"rate": RATE, "endpoints": {}}
+    requests = 1500 if quick else 6000
+    with gunicorn(workers=2, threads=8) as (base, server):
+        time.sleep(1.0)
+        for name, path, body in scenarios():
+            url = base + path
+            load(url, body, 200)  # warm-up
+            results["endpoints"][name] = {
+                "fixed_rate": load(url, body, requests, connections=16, rate=RATE),
+                "max_throughput": load(url, body, requests // 2, connections=16),
+            }
+        results["peak_rss_mb"] = _peak_rss_mb(server.pid)
+    return results
 
 
 def main() -> None:

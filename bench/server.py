@@ -1,0 +1,61 @@
+"""Benchmark plumbing: gunicorn serving bench.wsgi:app on 127.0.0.1, and load from a separate process."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int = 2, threads: int = 8) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Yield (base URL, process) for the app on a fresh database; stop it afterwards."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "DATABASE_PATH": str(Path(tmp) / "bench.db"), "RATELIMIT_ENABLED": "false",
+               "LOG_LEVEL": "WARNING", "SMS_DISPATCHER": "off"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.wsgi:app"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(port)
+            yield f"http://127.0.0.1:{port}", server
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def load(url: str, body: str, requests: int, connections: int = 8, rate: float | None = None) -> dict:
+    """Run bench.load in a separate process; return its figures."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.load", url, "POST", body, str(connections), str(requests)]
+        + ([str(rate)] if rate else []),
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout)
