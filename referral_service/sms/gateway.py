@@ -7,6 +7,7 @@ in for Twilio.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,8 @@ from twilio.rest import Client
 
 _TWILIO_BASE = re.compile(r"^https://[a-z0-9.-]*\.twilio\.com")
 SANDBOX_FROM = "+447700900000"
+# The twilio client logs request URLs at INFO, and a message lookup's URL holds the phone number.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 TIMEOUT_SECONDS = 15
 
 
