@@ -49,6 +49,7 @@ def _register_blueprints(app: Flask, smorest) -> None:
     from .referrals.routes import blp as referrals
     from .reports.routes import blp as reports
     from .sms.routes import blp as campaigns
+    from .sms.pages import bp as sms_pages
     from .sms.webhooks import blp as sms_webhooks
 
     app.register_blueprint(health.bp)
@@ -61,3 +62,4 @@ def _register_blueprints(app: Flask, smorest) -> None:
     smorest.register_blueprint(reports)
     smorest.register_blueprint(campaigns)
     smorest.register_blueprint(sms_webhooks)
+    app.register_blueprint(sms_pages)

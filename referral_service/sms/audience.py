@@ -174,8 +174,14 @@ def preview(db: sqlite_utils.Database, campaign: dict, public_base_url: str, now
     if not campaign["routed"]:
         excluded.pop("no_local_service")
     segments, encoding = 1, "GSM-7"
-    for first_name, service_id in db.execute(
-            "select distinct first_name, route_service from temp.sms_scored where reason is null"):
+    # Plain names cost the same per length: render one per (service, length); render every other name.
+    for first_name, service_id in db.execute("""
+            select first_name, route_service from temp.sms_scored
+             where reason is null and first_name glob '*[^a-zA-Z .''-]*' group by route_service, first_name
+            union all
+            select max(first_name), route_service from temp.sms_scored
+             where reason is null and not (coalesce(first_name, '') glob '*[^a-zA-Z .''-]*')
+             group by route_service, length(first_name)"""):
         count = count_segments(message_for(campaign, first_name, service_id, public_base_url))
         if count.segments > segments or (count.segments == segments and count.encoding == "UCS-2"):
             segments, encoding = count.segments, count.encoding

@@ -4,6 +4,7 @@ Twilio account is configured, the local SMS sandbox on its own port so that ``ma
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from flask import Flask
@@ -39,12 +40,14 @@ def start_in_process(app: Flask, host: str = "127.0.0.1") -> dict[str, str]:
     (run ``referral-service dispatch`` as its own process instead).
     """
     config = app.config
-    mode = config.get("SMS_DISPATCHER") or ("off" if config.get("TESTING") else "in-process")
+    mode = (config.get("SMS_DISPATCHER") or os.environ.get("SMS_DISPATCHER")
+            or ("off" if config.get("TESTING") else "in-process"))
     started: dict[str, str] = {}
     if mode != "in-process" or not _started.acquire(blocking=False):
         return started
     if not twilio_configured(config):
-        url = start_sandbox(config, host, int(config.get("SMS_SANDBOX_PORT") or config["PORT"] + 1))
+        port = config.get("SMS_SANDBOX_PORT") or os.environ.get("SMS_SANDBOX_PORT") or config["PORT"] + 1
+        url = start_sandbox(config, host, int(port))
         config["TWILIO_API_URL"] = url
         started["sandbox"] = url
     dispatcher = Dispatcher(config["DATABASE_PATH"], dict(config))

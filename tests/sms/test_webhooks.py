@@ -104,3 +104,15 @@ def test_webhooks_and_campaign_endpoints_are_documented(client):
     assert "403" in paths["/sms/status"]["post"]["responses"]
     for path in ("/api/v1/campaigns", "/api/v1/campaigns/{campaign_id}/preview", "/api/v1/campaigns/{campaign_id}/send"):
         assert path in paths
+
+
+def test_the_report_page_asks_for_a_token_then_shows_a_chart(client, auth, service_token, import_rows):
+    import_rows([row("R1", "07700 900101")])
+    body = {"service_id": "sheffield-ips-smi", "name": "Page", "template": "{link}"}
+    campaign = client.post("/api/v1/campaigns", json=body, headers=auth).json
+    page = client.get(f"/sms/campaigns/{campaign['id']}/report")
+    assert page.status_code == 200 and 'name="token"' in page.get_data(as_text=True)
+    shown = client.post(f"/sms/campaigns/{campaign['id']}/report", data={"token": service_token}).get_data(as_text=True)
+    assert "<svg" in shown and "Self-referrals it produced" in shown
+    csv_text = client.get(f"/api/v1/campaigns/{campaign['id']}/report.csv", headers=auth).get_data(as_text=True)
+    assert csv_text.startswith("campaign_id,measure,value")
