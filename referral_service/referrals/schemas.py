@@ -94,7 +94,7 @@ class ListQuerySchema(ma.Schema):
     service_id = fields.String(load_default=None, metadata={"description": "Admins: one service only"})
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000_000))
 
 
 class ReferralSummaryViewSchema(OpenSchema):

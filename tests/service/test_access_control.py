@@ -148,3 +148,12 @@ def test_public_self_referral_is_rate_limited(tmp_path):
     assert statuses[:20] == [400] * 20 and statuses[-1] == 429
     error = client.post("/api/v1/referrals", json=referral_body()).get_json()["error"]
     assert error["code"] == "rate_limited"
+
+
+def test_a_huge_offset_is_a_400_not_a_500(app, client):
+    from tests.service.referral_helpers import make_token
+
+    headers = make_token(app, "admin")[1]
+    response = client.get("/api/v1/referrals?offset=2845146436314808188928", headers=headers)
+    assert response.status_code == 400
+    assert "offset" in str(response.get_json()["error"]["fields"])
