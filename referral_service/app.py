@@ -48,8 +48,8 @@ def _register_blueprints(app: Flask, smorest) -> None:
     from .pages.check import bp as check_page
     from .referrals.routes import blp as referrals
     from .reports.routes import blp as reports
-    from .sms.routes import blp as campaigns
     from .sms.pages import bp as sms_pages
+    from .sms.routes import blp as campaigns
     from .sms.webhooks import blp as sms_webhooks
 
     app.register_blueprint(health.bp)
