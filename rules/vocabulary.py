@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,11 @@ class Fact:
     question: str | None = None
     ask_order: int = 1000
     never_excludes: bool = False
+    value_labels: dict[str, str] = field(default_factory=dict)
+
+    def label_of(self, value: str) -> str:
+        """Plain-English label of an enum value (falls back to the value, made readable)."""
+        return self.value_labels.get(value) or value.replace("_", " ").capitalize()
 
     def check(self, value: Any) -> Any:
         """Return the clean value, or raise ValueError saying why it is not acceptable."""
@@ -103,7 +108,7 @@ def load_vocabulary(path: Path) -> Vocabulary:
             where,
             key,
             required={"type", "label"},
-            optional={"values", "minimum", "maximum", "question", "ask_order", "never_excludes"},
+            optional={"values", "value_labels", "minimum", "maximum", "question", "ask_order", "never_excludes"},
         )
         if spec["type"] not in FACT_TYPES:
             raise RulesError(where, f"{key}.type", f"unknown type {spec['type']!r}")
@@ -120,5 +125,14 @@ def load_vocabulary(path: Path) -> Vocabulary:
             question=spec.get("question"),
             ask_order=int(spec.get("ask_order", 1000)),
             never_excludes=bool(spec.get("never_excludes", False)),
+            value_labels=_value_labels(spec, values, where, key),
         )
     return Vocabulary(facts)
+
+
+def _value_labels(spec: dict, values: tuple[str, ...], where: str, key: str) -> dict[str, str]:
+    labels = spec.get("value_labels") or {}
+    unknown = sorted(set(labels) - set(values))
+    if unknown:
+        raise RulesError(where, f"{key}.value_labels.{unknown[0]}", "a label for a value the fact does not have")
+    return {str(k): str(v) for k, v in labels.items()}

@@ -75,7 +75,7 @@ def check():
     ), status
 
 
-@bp.app_template_filter("zip_choices")
-def zip_choices(values: list[str]) -> list[tuple[str, str]]:
-    """Radio choices for an enum fact: each value with a readable label, then "Not known"."""
-    return [(v, v.replace("_", " ").capitalize()) for v in values] + [("", "Not known")]
+@bp.app_template_filter("enum_choices")
+def enum_choices(fact) -> list[tuple[str, str]]:
+    """Radio choices for an enum fact: each value with its plain-English label, then "Not known"."""
+    return [(v, fact.label_of(v)) for v in fact.values] + [("", "Not known")]
