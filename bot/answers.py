@@ -25,7 +25,7 @@ _NO_WORDS = {
 }
 UNSURE_PATTERN = re.compile(
     r"\b(not sure|unsure|dont know|don't know|do not know|dunno|idk|no idea|not certain|cant remember|can't remember|"
-    r"maybe|skip|pass|rather not say|no clue)\b",
+    r"maybe|skip|pass|rather not|prefer not|no clue|not a clue|havent a clue|haven't a clue|n/a)(\b|$)",
     re.IGNORECASE,
 )
 
@@ -40,8 +40,12 @@ def is_unsure(text: str, intent: str | None = None) -> bool:
     return intent == "dont_know" or bool(UNSURE_PATTERN.search((text or "").replace("\u2019", "'")))
 
 
-def read_yes_no(value: Any, intent: str | None = None) -> bool | None:
-    """A yes or no answer, from a boolean, an intent, or words."""
+def read_yes_no(value: Any, intent: str | None = None, hints: list[tuple[str, bool]] | None = None) -> bool | None:
+    """A yes or no answer, from a boolean, an intent, or words.
+
+    ``hints`` are (pattern, answer) pairs for answers that say yes or no without the word, like
+    "I'm a UK citizen" to "are you allowed to work in the UK?"; they count after plain yes/no words
+    and before the intent."""
     if isinstance(value, bool):
         return value
     text = normalise(str(value or ""))
@@ -55,6 +59,9 @@ def read_yes_no(value: Any, intent: str | None = None) -> bool | None:
         return False
     if words and words[0] in {"yes", "yeah", "yep", "yup", "aye", "sure", "ok", "okay", "definitely", "absolutely"}:
         return True
+    for pattern, answer in hints or []:
+        if re.search(pattern, text):
+            return answer
     if intent in YES_INTENTS:
         return True
     if intent in NO_INTENTS:
@@ -99,19 +106,25 @@ def read_postcode(value: Any) -> str | None:
 
 
 CONDITION_WORDS: list[tuple[str, str]] = [
-    (r"schizo|psychos|psychotic|hear(ing)? voices|paranoi|delusion", "psychosis"),
+    (r"schi?t?zo|skitzo|shizo|psychos|psycos|psychotic|hear(ing)? voices|paranoi|delusion", "psychosis"),
     (r"bi ?polar|manic|mania", "bipolar"),
     (r"personality|bpd|eupd|borderline", "personality_disorder"),
     (r"eating|anorexi|bulimi|binge", "eating_disorder"),
-    (r"severe depress|serious depress|major depress|really bad depress|clinical depress", "severe_depression"),
+    (r"(severe|serious|major|really bad|clinical) dep+re?s+", "severe_depression"),
     (r"rehab", "mh_rehabilitation"),
     (r"complex|ptsd|trauma|ocd|obsessive", "complex_mental_health"),
-    (r"anxi|panic|stress|worr|nerv|phobia", "anxiety"),
-    (r"depress|low mood|feeling low|down a lot", "depression"),
-    (r"physical|back|pain|arthritis|diabet|disab|heart|asthma|ms\b|sclerosis|epilep|wheelchair|injur|fatigue|"
-     r"long covid|cancer|copd|fibromyalgia|illness|condition", "physical_health"),
+    (r"anxi|anxeit|axiet|anxit|panic|stress|worr|nerv|phobia", "anxiety"),
+    (r"dep+re?s+|low mood|feeling low|down a lot", "depression"),
+    (r"physical|\bbad back|back pain|\bmy back\b|\bback (problem|issue|injur)|"
+     r"\bbad (knee|hip|leg|arm)s?\b|\bpain\b|arthritis|diabet|disab|\bheart\b|asthma|"
+     r"\bms\b|sclerosis|epilep|wheelchair|injur|fatigue|long covid|cancer|copd|fibromyalgia|illness|condition",
+     "physical_health"),
 ]
 _NONE_ANSWER = re.compile(r"^(none|none of these|nothing|no|nope|nah|no condition|no conditions|i dont have any|n a|na)$")
+# "none really", "no health problems", "nothing like that", "i dont have any of those": none, when
+# no condition is named (a named one wins: "no, just anxiety" is anxiety).
+_NONE_LIKE = re.compile(r"^(none|nothing|no|nope|nah|not really)\b|\b(dont|do not) have (any|anything)\b|"
+                        r"\bno (health )?(problems|issues|conditions)\b|\bim (fine|healthy|well)\b")
 
 
 def read_conditions(value: Any, allowed: list[str]) -> list[str] | None:
@@ -135,12 +148,16 @@ def read_conditions(value: Any, allowed: list[str]) -> list[str] | None:
                     and not re.search(r"physical|back|pain|arthritis|diabet|disab|heart|asthma|epilep|injur", text):
                 continue
             found.append(condition)
+    if not found and _NONE_LIKE.search(text):
+        return ["none"]
     return found or None
 
 
 TALKING_THERAPIES_WORDS = [
+    (r"^(no|nope|nah|never)\b|\bnever (had|been|done)|\bnot had|(years|ages|long time) ago", "none"),
     (r"wait|referred|on the list|start soon|about to start", "waiting"),
-    (r"finish|ended|discharged|last month|weeks ago|recently|used to|had it|had some", "recently_discharged"),
+    (r"finish|ended|discharged|last month|weeks ago|recently|used to|had it|had some|\bdid (it|iapt|cbt|some)|"
+     r"done it|completed", "recently_discharged"),
     (r"\b(yes|yeah|yep|having|in therapy|seeing|currently|now|ongoing|i am|im on|go to)\b", "in_treatment"),
     (r"\b(no|nope|nah|never|not|none)\b", "none"),
 ]
@@ -157,6 +174,23 @@ def read_choice(value: Any, allowed: list[str], words: list[tuple[str, str]]) ->
         if re.search(pattern, text):
             return choice
     return None
+
+
+# Yes without the word, for the questions that need it (read_yes_no's hints).
+RIGHT_TO_WORK_HINTS = [
+    (r"\b(no|not|cant|cannot)\b.*\b(allowed|permi|right)", False),
+    (r"citizen|british|\bbritish|uk passport|\bborn (here|in)|\bfrom (the )?uk\b|\bfrom here\b|settled status|"
+     r"indefinite leave|\bilr\b|right to work|allowed to work|work visa|work permit|visa (that )?(lets|allows)", True),
+]
+DRUG_ALCOHOL_TREATMENT_HINTS = [
+    (r"\b(drugs?|alcohol|substance|recovery) (worker|service|team|nurse)|\bkey ?worker|methadone|subutex|"
+     r"buprenorphine|espranor|\bscript\b|\bdetox\b|\bcgl\b|change grow live|turning point|\bwdp\b", True),
+]
+# DWP-funded employment programmes by name: "I'm on Restart" is a yes, never "start again".
+DWP_PROGRAMME = re.compile(r"\brestart (scheme|programme|program)\b|\bon (the )?restart\b|work and health programme|"
+                           r"\bwhp\b|intensive personali[sz]ed employment|\bipes\b|\bwork programme\b|"
+                           r"\bpioneer\b|\bsupport into work\b")
+DWP_PROGRAMME_HINTS = [(DWP_PROGRAMME.pattern, True)]
 
 
 EMPLOYMENT_WORDS = [

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from rules import default_engine
 
+from .. import answers
 from ..questions import known_facts
 
 # Sample data: an Ofcom drama number (0306 999 0xxx), to be replaced by the real service line.
@@ -27,8 +28,10 @@ class ActionStartCheck(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         events: list[dict[str, Any]] = [SlotSet("wants_paid_work", True)]
+        text = str(tracker.latest_message.get("text") or "")
         if intent == "want_keep_job" and tracker.get_slot("employment_status") is None:
-            events.append(SlotSet("employment_status", "in_work"))
+            off_sick = answers.read_choice(text, [], answers.EMPLOYMENT_WORDS[:1]) == "in_work_off_sick"
+            events.append(SlotSet("employment_status", "in_work_off_sick" if off_sick else "in_work"))
         elif intent == "want_find_work" and tracker.get_slot("employment_status") is None:
             events.append(SlotSet("employment_status", "out_of_work"))
         dispatcher.utter_message(response="utter_start_check")

@@ -34,11 +34,12 @@ def _unsure(slot: str, value: Any, tracker: Tracker, dispatcher: CollectingDispa
     return {slot: None, "unsure_facts": unsure}
 
 
-def _yes_no(slot: str, value: Any, tracker: Tracker, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+def _yes_no(slot: str, value: Any, tracker: Tracker, dispatcher: CollectingDispatcher,
+            hints: list[tuple[str, bool]] | None = None) -> dict[str, Any]:
     unsure = _unsure(slot, value, tracker, dispatcher)
     if unsure is not None:
         return unsure
-    answer = answers.read_yes_no(value, _intent(tracker) if tracker.get_slot(REQUESTED_SLOT) == slot else None)
+    answer = answers.read_yes_no(value, _intent(tracker) if tracker.get_slot(REQUESTED_SLOT) == slot else None, hints)
     if answer is None:
         dispatcher.utter_message(response="utter_invalid_yes_no")
     return {slot: answer}
@@ -69,16 +70,16 @@ class ValidateEligibilityForm(FormValidationAction):
         return _yes_no("wants_paid_work", value, tracker, dispatcher)
 
     def validate_right_to_work_uk(self, value, dispatcher, tracker, domain):
-        return _yes_no("right_to_work_uk", value, tracker, dispatcher)
+        return _yes_no("right_to_work_uk", value, tracker, dispatcher, answers.RIGHT_TO_WORK_HINTS)
 
     def validate_drug_alcohol_treatment(self, value, dispatcher, tracker, domain):
-        return _yes_no("drug_alcohol_treatment", value, tracker, dispatcher)
+        return _yes_no("drug_alcohol_treatment", value, tracker, dispatcher, answers.DRUG_ALCOHOL_TREATMENT_HINTS)
 
     def validate_substance_use(self, value, dispatcher, tracker, domain):
         return _yes_no("substance_use", value, tracker, dispatcher)
 
     def validate_other_dwp_employment_programme(self, value, dispatcher, tracker, domain):
-        return _yes_no("other_dwp_employment_programme", value, tracker, dispatcher)
+        return _yes_no("other_dwp_employment_programme", value, tracker, dispatcher, answers.DWP_PROGRAMME_HINTS)
 
     def validate_registered_with_gp_in_area(self, value, dispatcher, tracker, domain):
         return _yes_no("registered_with_gp_in_area", value, tracker, dispatcher)

@@ -29,6 +29,11 @@ _PAYLOAD = re.compile(r"^\s*/([A-Za-z_][\w]*)\s*(\{.*\})?\s*$", re.DOTALL)
 _AGE = re.compile(r"\b(?:i am|i'm|im|i’m|age|aged|age is)\s+(\d{1,3})\b|\b(\d{1,3})\s*(?:years old|yrs old|yrs|yo|y/o)\b",
                   re.IGNORECASE)
 _PHONE_HINT = re.compile(r"(\+44|\b0)[\d\s()\-]{9,15}\d")
+# Placeholders for the classifier: a phone number, postcode or other number reads as the kind of
+# thing it is, so "my number is 07700 900456" is an answer like any other number, not a question
+# about phone numbers, and "i am 38" is like "i'm 34" (the digits themselves carry no meaning).
+_PHONE_LIKE = re.compile(r"(\+44|\b0)[\d\s()\-]{8,16}\d")
+_NUMBER = re.compile(r"\d+")
 
 
 def load_examples(path: Path = NLU_FILE) -> list[tuple[str, str]]:
@@ -45,12 +50,22 @@ def load_examples(path: Path = NLU_FILE) -> list[tuple[str, str]]:
     return pairs
 
 
+def classifier_text(text: str) -> str:
+    """The text as the classifier sees it: lower case, curly quotes straightened, phone numbers,
+    postcodes and other numbers replaced by placeholder words."""
+    text = (text or "").lower().replace("\u2019", "'")
+    text = _PHONE_LIKE.sub(" phonenumber ", text)
+    text = POSTCODE_PATTERN.sub(" postcodevalue ", text)
+    return _NUMBER.sub(" numbervalue ", text)
+
+
 def build_pipeline() -> Pipeline:
     """Char n-grams (robust to typos) plus words, into a linear SVM (trains in well under a second)."""
     features = FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=True)),
-        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, lowercase=True,
-                                  token_pattern=r"(?u)\b\w+\b")),
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
+                                  preprocessor=classifier_text)),
+        ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
+                                  preprocessor=classifier_text, token_pattern=r"(?u)\b\w+\b")),
     ])
     return Pipeline([("features", features), ("classifier", LinearSVC(C=1.0))])
 

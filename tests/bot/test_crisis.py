@@ -20,6 +20,12 @@ AT_RISK = [
     "I want to kil myself", "i want to kll myslef", "I CANT GO ON", "I want to end it", "no reason to live",
     "I'm planning to take my own life", "i wish i could go to sleep and not wake up", "i want to disappear forever",
     "nobody would miss me", "i cant cope anymore", "I'm thinking of killing myself", "ive od",
+    # Phrasings the phrase list was not written from, and their typos.
+    "I want to end it all", "i want to end it al", "thinking of taking all my pills", "thinkin of takin all my pils",
+    "no point living", "no point in livin", "no point going on", "i might hurt someone", "i mite hurt sum1",
+    "kill myself", "kil myself", "suicidal", "suicdal", "sucidal", "self harm", "self harn", "selfharm",
+    "I cant go on anymore", "i cnt go on any more", "overdosed last night", "overdossed last nite",
+    "od last night", "want 2 die", "better off dead", "take all my meds", "im done with life",
 ]
 NOT_AT_RISK = [
     "hello", "I want a job", "I'm 34", "S1 2AB", "I have anxiety and depression", "will it affect my benefits",
