@@ -9,6 +9,8 @@ from flask import Flask, has_request_context, request
 
 from bot.client import ReferralResponse
 
+from ..extensions import IN_PROCESS
+
 
 class InProcessReferralClient:
     def __init__(self, app: Flask):
@@ -21,7 +23,7 @@ class InProcessReferralClient:
         with self.app.app_context():
             response = self.app.test_client().post(
                 "/api/v1/referrals", json=payload, headers={"Idempotency-Key": idempotency_key},
-                environ_base={"REMOTE_ADDR": remote or "127.0.0.1"},
+                environ_base={"REMOTE_ADDR": remote or "127.0.0.1", IN_PROCESS: True},
             )
         body = response.get_json(silent=True)
         return ReferralResponse(response.status_code, body if isinstance(body, dict) else {})

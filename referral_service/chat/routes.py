@@ -17,7 +17,7 @@ from ..api import Blueprint
 from ..auth import bot_token_ok
 from ..db import get_db
 from ..errors import ApiError, Unauthorized
-from ..extensions import limiter
+from ..extensions import limiter, public_limit
 from ..schemas import ErrorResponseSchema
 from ..storage import conversations
 from .client import InProcessReferralClient
@@ -48,7 +48,7 @@ def _ttl() -> float:
 
 
 @blp.route("/webhooks/rest/webhook", methods=["POST"])
-@limiter.limit("60 per minute;1000 per hour")
+@limiter.limit(public_limit("bot"))
 @blp.arguments(WebhookMessageSchema, location="json")
 @blp.response(200, BotMessageSchema(many=True))
 @blp.alt_response(400, schema=ErrorResponseSchema, description="Not JSON, or no sender or message")

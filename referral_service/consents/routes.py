@@ -21,7 +21,7 @@ from ..api import Blueprint
 from ..auth import current_principal, require_role
 from ..db import get_db, write_transaction
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..extensions import limiter
+from ..extensions import limiter, public_limit
 from ..referrals import service
 from ..referrals.references import normalise_reference
 from ..referrals.schemas import PhoneField
@@ -151,7 +151,7 @@ def _wording(data: dict) -> tuple[str, str]:
 
 
 @blp.route("/consents/withdraw", methods=["POST"])
-@limiter.limit("10 per minute;50 per hour")
+@limiter.limit(public_limit("consent_withdraw"))
 @blp.arguments(WithdrawSchema, location="json", as_kwargs=False)
 @blp.alt_response(400, schema=ErrorResponseSchema)
 @blp.alt_response(404, schema=ErrorResponseSchema)

@@ -7,6 +7,7 @@ from flask import jsonify
 from rules import default_engine
 
 from ..api import Blueprint
+from ..extensions import exempt_from_public_limits, limiter, public_limit
 from ..schemas import ErrorResponseSchema, facts_schema_class
 from .schemas import DecisionSchema
 
@@ -19,6 +20,7 @@ blp = Blueprint(
 
 
 @blp.route("/eligibility", methods=["POST"])
+@limiter.limit(public_limit("eligibility"), exempt_when=exempt_from_public_limits)
 @blp.arguments(facts_schema_class(), location="json", as_kwargs=False)
 @blp.response(200, DecisionSchema)
 @blp.alt_response(400, schema=ErrorResponseSchema, description="Bad input: wrong type, unknown value, bad postcode, not JSON")

@@ -8,7 +8,7 @@ from ..api import Blueprint
 from ..auth import current_principal, optional_principal, require_role
 from ..db import get_db, write_transaction
 from ..errors import Conflict, NotFound
-from ..extensions import limiter
+from ..extensions import exempt_from_public_limits, limiter, public_limit
 from ..schemas import ErrorResponseSchema
 from ..storage import audit, referrals
 from . import service
@@ -46,7 +46,7 @@ def _errors(*codes):
 
 @blp.route("/referrals", methods=["POST"])
 # Public self-referral is rate limited per address; token holders are not (they are accountable).
-@limiter.limit("20 per minute;200 per hour", exempt_when=lambda: bool(request.headers.get("Authorization")))
+@limiter.limit(public_limit("self_referral"), exempt_when=exempt_from_public_limits)
 @blp.arguments(ReferralRequestSchema, location="json", as_kwargs=False)
 @blp.response(201, ReferralCreatedSchema)
 @_errors(400, 401, 403)

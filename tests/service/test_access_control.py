@@ -142,7 +142,7 @@ def test_public_self_referral_is_rate_limited(tmp_path):
     from referral_service import create_app
 
     app = create_app({"TESTING": True, "DATABASE_PATH": str(tmp_path / "limited.db"), "RATELIMIT_ENABLED": True,
-                      "RATELIMIT_STORAGE_URI": "memory://"})
+                      "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_SELF_REFERRAL": "20 per minute"})
     client = app.test_client()
     statuses = [client.post("/api/v1/referrals", json=referral_body(consents={})).status_code for _ in range(25)]
     assert statuses[:20] == [400] * 20 and statuses[-1] == 429
