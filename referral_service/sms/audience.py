@@ -12,6 +12,8 @@ record (by recorded_at, then id) whose scope is the list's service or ``*``; onl
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +22,8 @@ import sqlite_utils
 from consent import SMS_PROMOTIONS
 from rules import ELIGIBLE, NEEDS_INFORMATION, Postcode, default_engine
 
+from ..db import connect
+from ..storage import outbox
 from .segments import count_segments
 from .templates import render, tracked_link
 
@@ -68,85 +72,146 @@ def _routes(db: sqlite_utils.Database, owner: str, pathway: str) -> list[tuple[s
     return routes
 
 
-def score(db: sqlite_utils.Database, campaign: dict, now: datetime | None = None) -> None:
-    """Fill the connection's temp table ``sms_scored`` (contact, phone, routed service, reason or NULL)."""
-    now = now or datetime.now(UTC)
-    owner = campaign["service_id"]
+def _audience_sql(campaign: dict) -> tuple[str, list]:
+    """SQL true (1) when contact ``c`` is in the campaign's audience, 0 otherwise (never NULL)."""
     audience = campaign["audience"] or {}
-    pathway = audience.get("pathway")
     prefixes = [p.replace(" ", "").upper() for p in audience.get("postcode_prefixes") or []]
-    conn = db.conn
-    conn.execute("drop table if exists temp.sms_cohort")
-    conn.execute("drop table if exists temp.sms_route")
-    conn.execute("drop table if exists temp.sms_scored")
-    conn.execute("create temp table sms_cohort (conditions text, in_smhc integer, primary key (conditions, in_smhc))")
-    conn.execute("create temp table sms_route (district text primary key, service_id text)")
-    audience_sql = ["1"]
-    params: list = []
-    if pathway:
-        conn.executemany("insert into temp.sms_cohort values (?, ?)", _cohort(db, owner, pathway))
-        audience_sql.append("exists (select 1 from temp.sms_cohort k where k.conditions = c.conditions "
-                            "and k.in_smhc = coalesce(c.in_smhc, -1))")
+    terms, params = ["1"], []
+    if audience.get("pathway"):
+        terms.append("exists (select 1 from temp.sms_cohort k where k.conditions = c.conditions "
+                     "and k.in_smhc = coalesce(c.in_smhc, -1))")
     if prefixes:
         areas = [p for p in prefixes if p.isalpha()]
         districts = [p for p in prefixes if not p.isalpha()]
-        terms = []
+        either = []
         if areas:
-            terms.append(f"c.postcode_area in ({', '.join('?' for _ in areas)})")
+            either.append(f"c.postcode_area in ({', '.join('?' for _ in areas)})")
             params.extend(areas)
         if districts:
-            terms.append(f"c.postcode_district in ({', '.join('?' for _ in districts)})")
+            either.append(f"c.postcode_district in ({', '.join('?' for _ in districts)})")
             params.extend(districts)
-        audience_sql.append("(" + " or ".join(terms) + ")")
+        # A contact without a postcode is outside an audience chosen by postcode.
+        terms.append("coalesce(" + " or ".join(either) + ", 0)")
+    return "(" + " and ".join(terms) + ")", params
+
+
+def _route_sql(campaign: dict) -> tuple[str, list]:
     if campaign["routed"]:
-        conn.executemany("insert into temp.sms_route values (?, ?)", _routes(db, owner, pathway))
-        service_sql = "(select r.service_id from temp.sms_route r where r.district = c.postcode_district)"
-    else:
-        service_sql = "?"
-        params.insert(0, owner)
+        return "(select r.service_id from temp.sms_route r where r.district = c.postcode_district)", []
+    return "?", [campaign["service_id"]]
+
+
+def _prepare(db: sqlite_utils.Database, campaign: dict, *, cohort: list | None = None, routes: list | None = None) -> None:
+    """The connection's temp tables: the pathway cohort and the postcode routes (rules engine, once per list)."""
+    owner = campaign["service_id"]
+    pathway = (campaign["audience"] or {}).get("pathway")
+    conn = db.conn
+    conn.execute("drop table if exists temp.sms_cohort")
+    conn.execute("drop table if exists temp.sms_route")
+    conn.execute("create temp table sms_cohort (conditions text, in_smhc integer, primary key (conditions, in_smhc))")
+    conn.execute("create temp table sms_route (district text primary key, service_id text)")
+    if pathway:
+        cohort = cohort if cohort is not None else _cohort(db, owner, pathway)
+        conn.executemany("insert into temp.sms_cohort values (?, ?)", cohort)
+    if campaign["routed"]:
+        routes = routes if routes is not None else _routes(db, owner, pathway)
+        conn.executemany("insert into temp.sms_route values (?, ?)", routes)
+
+
+def _first_pass_sql(campaign: dict) -> tuple[str, list]:
+    """Per contact: its reason among those that do not depend on the number's history, or NULL."""
+    audience_sql, audience_params = _audience_sql(campaign)
+    route_sql, route_params = _route_sql(campaign)
+    sql = f"""case when c.phone_e164 is null then 'invalid_mobile'
+                   when not {audience_sql} then 'outside_audience'
+                   when {route_sql} is null then 'no_local_service' end"""
+    return sql, [*audience_params, *route_params]
+
+
+def _scored_sql(campaign: dict, now: datetime, lo: str = "", hi: str = "~") -> tuple[str, list]:
+    """CTEs ``grouped`` and ``scored``: one row per number (in [lo, hi)) among the contacts that pass the
+    first pass, with how many contacts share it, the first of them (lowest id: the one texted) and the
+    number's reason (NULL: texted). The other ``n - 1`` contacts of a texted number are duplicates.
+
+    The consent test is ``consent.policy.may`` over ``consent_current``: the latest record (by
+    recorded_at, then record id) whose scope is the owner or ``*``; only ``granted`` allows.
+    """
+    owner = campaign["service_id"]
+    first_pass, first_params = _first_pass_sql(campaign)
+    route_sql, route_params = _route_sql(campaign)
     since = (now - timedelta(days=FREQUENCY_CAP_DAYS)).isoformat(timespec="microseconds")
-    conn.execute(f"""
-        create temp table sms_scored as
-        with base as (
-            select c.id, c.person_ref, c.first_name, c.phone_e164, {service_sql} as route_service,
-                   ({' and '.join(audience_sql)}) as in_audience,
-                   (select cc.decision from consent_current cc
-                     where cc.subject = 'phone:' || c.phone_e164 and cc.purpose = ? and cc.service_scope in (?, '*')
-                     order by cc.recorded_at desc, cc.record_id desc limit 1) as consent
-            from sms_contacts c where c.service_id = ?
+    sql = f"""
+        with grouped as (
+            select c.phone_e164 as phone, count(*) as n, min(c.id) as first_id, c.first_name as first_name,
+                   {route_sql} as route_service
+            from sms_contacts c indexed by sms_contacts_preview
+            where c.service_id = ? and c.phone_e164 >= ? and c.phone_e164 < ? and ({first_pass}) is null
+            group by c.phone_e164
         ),
-        first_pass as (
-            select *, case
-                when phone_e164 is null then 'invalid_mobile'
-                when not in_audience then 'outside_audience'
-                when route_service is null then 'no_local_service'
+        consented as (
+            select g.*, (select cc.decision from consent_current cc indexed by consent_current_covering
+                         where cc.subject = 'phone:' || g.phone and cc.purpose = ? and cc.service_scope in (?, '*')
+                         order by cc.recorded_at desc, cc.record_id desc limit 1) as consent
+            from grouped g
+        ),
+        scored as (
+            select phone, n, first_id, first_name, route_service, consent, case
                 when consent = 'withdrawn' then 'withdrawn'
                 when consent is null or consent <> 'granted' then 'no_consent'
-            end as reason
-            from base
-        ),
-        ranked as (
-            select *, case when reason is null
-                then row_number() over (partition by case when reason is null then phone_e164 end order by id) end as n
-            from first_pass
-        )
-        select id, person_ref, first_name, phone_e164, route_service, case
-            when reason is not null then reason
-            when n > 1 then 'duplicate_mobile'
-            when exists (select 1 from referrals f where f.phone_e164 = ranked.phone_e164
-                         and f.service_id in (?, ranked.route_service)) then 'already_referred'
-            when exists (select 1 from sms_outbox o where o.phone_e164 = ranked.phone_e164 and o.created_at >= ?
-                         and o.status in ('queued', 'sending', 'sent', 'delivered')
-                         and (o.owner_service_id = ? or o.service_id = ranked.route_service)) then 'frequency_cap'
-            end as reason
-        from ranked
-        """, [*params, SMS_PROMOTIONS, owner, owner, owner, since, owner])
+                when exists (select 1 from referrals f where f.phone_e164 = consented.phone
+                             and f.service_id in (?, consented.route_service)) then 'already_referred'
+                when exists (select 1 from sms_outbox o where o.phone_e164 = consented.phone and o.created_at >= ?
+                             and o.status in ('queued', 'sending', 'sent', 'delivered')
+                             and (o.owner_service_id = ? or o.service_id = consented.route_service)) then 'frequency_cap'
+                end as reason
+            from consented
+        )"""
+    return sql, [*route_params, owner, lo, hi, *first_params, SMS_PROMOTIONS, owner, owner, since, owner]
 
 
-def recipients(db: sqlite_utils.Database) -> list[Recipient]:
-    """The recipients left in ``sms_scored`` (call ``score`` first)."""
+def phone_reasons(db: sqlite_utils.Database, campaign: dict, now: datetime | None = None) -> dict[str, str | None]:
+    """Number → its reason (NULL: texted) for every number that passes the first pass (the preview's own SQL)."""
+    _prepare(db, campaign)
+    sql, params = _scored_sql(campaign, now or datetime.now(UTC))
+    return dict(db.execute(sql + " select phone, reason from scored", params).fetchall())
+
+
+def recipients(db: sqlite_utils.Database, campaign: dict, now: datetime | None = None) -> list[Recipient]:
+    """Everyone the campaign would text now, in contact order (one per number: the first contact)."""
+    _prepare(db, campaign)
+    sql, params = _scored_sql(campaign, now or datetime.now(UTC))
     return [Recipient(*row) for row in db.execute(
-        "select id, person_ref, first_name, phone_e164, route_service from temp.sms_scored where reason is null order by id")]
+        sql + """ select c.id, c.person_ref, c.first_name, c.phone_e164, s.route_service
+                  from scored s join sms_contacts c on c.id = s.first_id where s.reason is null order by c.id""", params)]
+
+
+def freeze(db: sqlite_utils.Database, campaign: dict, public_base_url: str, now: datetime | None = None) -> int:
+    """Queue every recipient in the outbox (caller holds the one write transaction); return how many.
+
+    INSERT … SELECT: each distinct (local service, first name) is rendered once in Python (the same
+    ``message_for`` as the preview), everything else stays in SQLite.
+    """
+    now = now or datetime.now(UTC)
+    _prepare(db, campaign)
+    conn = db.conn
+    conn.execute("drop table if exists temp.sms_frozen")
+    conn.execute("drop table if exists temp.sms_bodies")
+    sql, params = _scored_sql(campaign, now)
+    conn.execute("create temp table sms_frozen as " + sql +
+                 " select first_id, first_name, phone, route_service from scored where reason is null", params)
+    conn.execute("create temp table sms_bodies (service_id text, first_name text, body text, segments integer, "
+                 "primary key (service_id, first_name))")
+    bodies = []
+    for service_id, first_name in conn.execute(
+            "select distinct route_service, coalesce(first_name, '') from temp.sms_frozen"):
+        body = message_for(campaign, first_name, service_id, public_base_url)
+        bodies.append((service_id, first_name, body, count_segments(body).segments))
+    conn.executemany("insert into temp.sms_bodies values (?, ?, ?, ?)", bodies)
+    return outbox.enqueue_select(db, """
+        select ?, ?, f.route_service, f.first_id, f.phone, b.body, b.segments
+        from temp.sms_frozen f join temp.sms_bodies b
+          on b.service_id = f.route_service and b.first_name = coalesce(f.first_name, '')
+        order by f.first_id""", [campaign["id"], campaign["service_id"]], outbox.iso(now))
 
 
 def message_for(campaign: dict, recipient_first_name: str | None, service_id: str, public_base_url: str) -> str:
@@ -161,34 +226,118 @@ def _mask(phone: str) -> str:
     return phone[:-3] + "***"
 
 
+_GLOB_NOT_PLAIN = "'*[^a-zA-Z .''-]*'"
+PARALLEL_FROM = 50_000  # contacts: below this one connection is quicker than several
+
+
+def _preview_part(db: sqlite_utils.Database, campaign: dict, now: datetime, lo: str, hi: str) -> list[tuple]:
+    """One pass over the numbers in [lo, hi): counts by reason, the first recipients, the names to price."""
+    sql, params = _scored_sql(campaign, now, lo, hi)
+    sql = sql.replace("scored as (", "scored as materialized (", 1)
+    return db.execute(sql + f"""
+        select 'count', reason, sum(case when reason in ('withdrawn', 'no_consent') then n else 1 end),
+               sum(case when reason in ('withdrawn', 'no_consent') then 0 else n - 1 end)
+          from scored group by reason
+        union all
+        select * from (select 'sample', first_id, null, null from scored where reason is null order by first_id limit ?)
+        union all
+        select 'name', first_name, route_service, null from scored
+         where reason is null and first_name glob {_GLOB_NOT_PLAIN} group by route_service, first_name
+        union all
+        select 'name', max(first_name), route_service, null from scored
+         where reason is null and not (coalesce(first_name, '') glob {_GLOB_NOT_PLAIN})
+         group by route_service, length(first_name)""", [*params, SAMPLE_SIZE]).fetchall()
+
+
+def _database_file(db: sqlite_utils.Database) -> str | None:
+    for _seq, name, file in db.execute("pragma database_list"):
+        if name == "main":
+            return file or None
+    return None
+
+
+def _split_points(db: sqlite_utils.Database, owner: str, parts: int) -> list[str]:
+    """Numbers that cut the service's contacts into ``parts`` ranges of about equal size."""
+    total = db.execute("select count(*) from sms_contacts indexed by sms_contacts_preview "
+                       "where service_id = ? and phone_e164 is not null", [owner]).fetchone()[0]
+    if parts < 2 or total < PARALLEL_FROM:
+        return []
+    cuts = []
+    for i in range(1, parts):
+        row = db.execute("select phone_e164 from sms_contacts indexed by sms_contacts_preview where service_id = ? "
+                         "and phone_e164 is not null order by phone_e164 limit 1 offset ?",
+                         [owner, total * i // parts]).fetchone()
+        if row and (not cuts or row[0] > cuts[-1]):
+            cuts.append(row[0])
+    return cuts
+
+
 def preview(db: sqlite_utils.Database, campaign: dict, public_base_url: str, now: datetime | None = None) -> dict:
-    """The dry run (CONTRACT.md): recipients, exclusions by reason, segments per message, a sample."""
-    score(db, campaign, now)
+    """The dry run (CONTRACT.md): recipients, exclusions by reason, segments per message, a sample.
+
+    Set-based: one grouped pass over the contacts (covering index, number order) joined to the
+    current consent by one covering-index seek per distinct number; counts are summed in SQL. A big
+    list is cut into number ranges read in parallel on their own connections (SQLite runs them
+    without the GIL), one per CPU.
+    """
+    now = now or datetime.now(UTC)
+    owner = campaign["service_id"]
+    _prepare(db, campaign)
+    cohort = list(db.execute("select conditions, in_smhc from temp.sms_cohort"))
+    routes = list(db.execute("select district, service_id from temp.sms_route"))
+    path = _database_file(db)
+    cuts = _split_points(db, owner, min(os.cpu_count() or 1, 4)) if path else []
+    bounds = list(zip(["", *cuts], [*cuts, "~"], strict=True))
+
+    def part(lo_hi: tuple[str, str]) -> list[tuple]:
+        if len(bounds) == 1:
+            return _preview_part(db, campaign, now, *lo_hi)
+        conn = connect(path)
+        try:
+            _prepare(conn, campaign, cohort=cohort, routes=routes)
+            with conn.conn:  # one read snapshot per range
+                return _preview_part(conn, campaign, now, *lo_hi)
+        finally:
+            conn.conn.close()
+
     excluded = dict.fromkeys(REASONS, 0)
-    recipients_n = 0
-    for reason, n in db.execute("select reason, count(*) from temp.sms_scored group by reason"):
-        if reason is None:
-            recipients_n = n
+    first_pass, first_params = _first_pass_sql(campaign)
+    with ThreadPoolExecutor(max_workers=len(bounds)) as pool:
+        parts = pool.map(part, bounds)
+        for reason, n in db.execute(f"select {first_pass} as reason, count(*) from sms_contacts c "
+                                    f"indexed by sms_contacts_preview where c.service_id = ? group by 1",
+                                    [*first_params, owner]):
+            if reason is not None:
+                excluded[reason] += n
+        rows = [row for result in parts for row in result]
+    recipients_n, sample_ids, names = 0, [], set()
+    for kind, a, b, c in rows:
+        if kind == "count":
+            excluded["duplicate_mobile"] += c or 0
+            if a is None:
+                recipients_n += b
+            else:
+                excluded[a] += b
+        elif kind == "sample":
+            sample_ids.append(a)
         else:
-            excluded[reason] = n
+            names.add((a, b))
     if not campaign["routed"]:
         excluded.pop("no_local_service")
     segments, encoding = 1, "GSM-7"
-    # Plain names cost the same per length: render one per (service, length); render every other name.
-    for first_name, service_id in db.execute("""
-            select first_name, route_service from temp.sms_scored
-             where reason is null and first_name glob '*[^a-zA-Z .''-]*' group by route_service, first_name
-            union all
-            select max(first_name), route_service from temp.sms_scored
-             where reason is null and not (coalesce(first_name, '') glob '*[^a-zA-Z .''-]*')
-             group by route_service, length(first_name)"""):
+    for first_name, service_id in names:
         count = count_segments(message_for(campaign, first_name, service_id, public_base_url))
         if count.segments > segments or (count.segments == segments and count.encoding == "UCS-2"):
             segments, encoding = count.segments, count.encoding
+    sample_ids = sorted(sample_ids)[:SAMPLE_SIZE]
+    routed_to = {}
+    if sample_ids and campaign["routed"]:
+        routed_to = dict(routes)
     sample = []
-    for _contact_id, ref, first_name, phone, service_id in db.execute(
-            "select id, person_ref, first_name, phone_e164, route_service from temp.sms_scored where reason is null "
-            "order by id limit ?", [SAMPLE_SIZE]):
+    for _contact_id, ref, first_name, phone, district in db.execute(
+            f"select id, person_ref, first_name, phone_e164, postcode_district from sms_contacts where id in "
+            f"({', '.join('?' for _ in sample_ids)}) order by id", sample_ids):
+        service_id = routed_to.get(district) if campaign["routed"] else owner
         text = message_for(campaign, first_name, service_id, public_base_url)
         sample.append({"person_ref": ref, "mobile": _mask(phone), "service_id": service_id, "text": text,
                        "segments": count_segments(text).segments})

@@ -16,7 +16,6 @@ from ..storage import outbox
 from . import audience
 from .report import campaign_report, report_csv
 from .schemas import CampaignCreateSchema, CampaignListSchema, CampaignSchema, PreviewSchema, ReportSchema, SendAcceptedSchema
-from .segments import count_segments
 from .templates import tracked_link
 
 blp = Blueprint("campaigns", __name__, url_prefix="/api/v1",
@@ -128,19 +127,12 @@ def send_campaign(campaign_id: str):
     with write_transaction(db):
         if not store.get_campaign(db, campaign_id)["status"] == store.DRAFT:
             raise Conflict("This campaign has already been sent.")
-        audience.score(db, campaign)
-        rows = []
-        for r in audience.recipients(db):
-            body = audience.message_for(campaign, r.first_name, r.service_id, base)
-            rows.append({"campaign_id": campaign_id, "owner_service_id": campaign["service_id"], "service_id": r.service_id,
-                         "contact_id": r.contact_id, "phone_e164": r.phone_e164, "body": body,
-                         "segments": count_segments(body).segments})
-        outbox.enqueue(db, rows, outbox.iso())
-        store.mark_sending(db, campaign_id, len(rows))
-        if not rows:
+        queued = audience.freeze(db, campaign, base)
+        store.mark_sending(db, campaign_id, queued)
+        if not queued:
             store.complete_finished(db)
-    current_app.logger.info("campaign_queued", extra={"campaign_id": campaign_id, "recipients": len(rows)})
-    return {"id": campaign_id, "status": store.get_campaign(db, campaign_id)["status"], "queued": len(rows)}, 202
+    current_app.logger.info("campaign_queued", extra={"campaign_id": campaign_id, "recipients": queued})
+    return {"id": campaign_id, "status": store.get_campaign(db, campaign_id)["status"], "queued": queued}, 202
 
 
 @blp.route("/campaigns/<campaign_id>/report", methods=["GET"])

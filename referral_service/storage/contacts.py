@@ -55,6 +55,14 @@ def create_contacts(db: sqlite_utils.Database) -> None:
         )""")
 
 
+@migrations()
+def contacts_preview_index(db: sqlite_utils.Database) -> None:
+    # The campaign preview reads a service's contacts grouped by number with their audience facts:
+    # a covering index in number order makes that one sequential read with no sort.
+    db.execute("create index sms_contacts_preview on sms_contacts (service_id, phone_e164, id, conditions, in_smhc, "
+               "postcode_area, postcode_district, first_name)")
+
+
 def existing_hashes(db: sqlite_utils.Database, service_id: str) -> dict[str, str]:
     """person_ref → row hash of the service's current contacts."""
     return dict(db.execute("select person_ref, row_hash from sms_contacts where service_id = ?", [service_id]).fetchall())

@@ -92,6 +92,20 @@ def enqueue(db: sqlite_utils.Database, rows: Iterable[dict], now: str) -> int:
     return cursor.rowcount
 
 
+def enqueue_select(db: sqlite_utils.Database, select_sql: str, params: list, now: str) -> int:
+    """Insert frozen recipients straight from a query (caller holds the transaction).
+
+    ``select_sql`` yields (campaign_id, owner_service_id, service_id, contact_id, phone_e164, body,
+    segments) in the order they should be sent.
+    """
+    cursor = db.execute(
+        "insert into sms_outbox (campaign_id, owner_service_id, service_id, contact_id, phone_e164, body, segments, "
+        f"status, next_attempt_at, created_at, updated_at) select *, 'queued', ?, ?, ? from ({select_sql})",
+        [now, now, now, *params],
+    )
+    return cursor.rowcount
+
+
 def due(db: sqlite_utils.Database, now: str, limit: int = 100) -> list[dict]:
     return list(db.query("select * from sms_outbox where status = 'queued' and next_attempt_at <= ? order by id limit ?",
                          [now, limit]))

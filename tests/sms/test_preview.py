@@ -59,9 +59,9 @@ def test_preview_counts_every_exclusion_reason(app, client, db, auth, import_row
     assert "STOP" in preview["sample"][0]["text"]
 
 
-def test_postcode_area_does_not_match_a_longer_area(client, auth, import_rows):
+def test_postcode_area_does_not_match_a_longer_area_nor_a_missing_postcode(client, auth, import_rows):
     import_rows([row("S", "07700 900201", postcode="S1 2AB"), row("SW", "07700 900202", postcode="SW1A 1AA"),
-                 row("S10", "07700 900203", postcode="S10 1AA")])
+                 row("S10", "07700 900203", postcode="S10 1AA"), row("NONE", "07700 900204", postcode="")])
     area = create(client, auth, postcode_prefixes=["S"])
     district = create(client, auth, postcode_prefixes=["S1"])
     assert client.get(f"/api/v1/campaigns/{area['id']}/preview", headers=auth).json["recipients"] == 2
@@ -135,8 +135,7 @@ def test_sql_consent_check_agrees_with_the_consent_policy(app, db):
                                wording_text="t", service_id=rnd.choice([*services, None]),
                                recorded_at=base + timedelta(days=rnd.choice([1, 2, 3, 3, 4])))
     campaign = {"id": "CMP-T", "service_id": services[0], "audience": {}, "routed": False, "template": "{link}"}
-    audience.score(db, campaign)
-    sql = {phone: reason for phone, reason in db.execute("select phone_e164, reason from temp.sms_scored")}
+    sql = audience.phone_reasons(db, campaign)
     for phone in phones:
         answer = current_consent(db, phone_subject(phone), SMS_PROMOTIONS, services[0])
         history = db.query("select * from consent_records where subject = ?", [phone_subject(phone)])
