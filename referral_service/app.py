@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask, smorest) -> None:
     from . import health
+    from .chat.pages import bp as chat_page
     from .chat.routes import blp as bot
     from .chat.self_referral import bp as self_referral_page
     from .consents.routes import blp as consents
@@ -55,6 +56,7 @@ def _register_blueprints(app: Flask, smorest) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(check_page)
     app.register_blueprint(self_referral_page)
+    app.register_blueprint(chat_page)
     smorest.register_blueprint(bot)
     smorest.register_blueprint(eligibility)
     smorest.register_blueprint(referrals)

@@ -1,13 +1,14 @@
-"""POST /webhooks/rest/webhook (Rasa REST channel), GET /conversations/<sender>/tracker, and the
-web chat page at /. The embedded assistant (bot.engine) runs in this process; conversation state
-lives in SQLite (storage.conversations). Logs carry event names and counts only, never text."""
+"""POST /webhooks/rest/webhook (Rasa REST channel) and GET /conversations/<sender>/tracker; the web
+chat page at / is in pages.py (a page, not API). The embedded assistant (bot.engine) runs in this
+process; conversation state lives in SQLite (storage.conversations). Logs carry event names and
+counts only, never text."""
 
 from __future__ import annotations
 
 import logging
 import time
 
-from flask import current_app, render_template, request
+from flask import current_app, request
 
 from bot.client import reset_client, use_client
 from bot.engine import default_assistant
@@ -25,8 +26,7 @@ from .schemas import MAX_MESSAGE_CHARS, BotMessageSchema, TrackerQuerySchema, Tr
 
 log = logging.getLogger(__name__)
 
-blp = Blueprint("bot", __name__, description="The self-referral assistant (Rasa-compatible REST channel and tracker).",
-                template_folder="templates", static_folder="static", static_url_path="/chat/static")
+blp = Blueprint("bot", __name__, description="The self-referral assistant (Rasa-compatible REST channel and tracker).")
 CONTRACT_SLOTS = ("consent_share_with_service", "consent_sms", "phone", "first_name", "referral_reference",
                   "requested_slot")
 
@@ -100,10 +100,3 @@ def tracker(query, sender: str):
         "latest_message": {"text": latest.get("text"), "intent": latest.get("intent") or {"name": None, "confidence": 0.0}},
         "active_loop": {"name": (state.get("active_loop") or {}).get("name")},
     }
-
-
-@blp.route("/", methods=["GET"])
-@blp.doc(summary="The web chat page")
-def index():
-    """The web chat page (HTML)."""
-    return render_template("chat/index.html")

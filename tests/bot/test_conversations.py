@@ -260,3 +260,7 @@ def test_the_web_chat_page_and_the_openapi_document(client):
     assert "/webhooks/rest/webhook" in spec["paths"]
     assert {"400", "413"} <= set(spec["paths"]["/webhooks/rest/webhook"]["post"]["responses"])
     assert "401" in spec["paths"]["/conversations/{sender}/tracker"]["get"]["responses"]
+    assert "/" not in spec["paths"]  # the chat page is a page, not API
+    for path, method in [("/webhooks/rest/webhook", "post"), ("/conversations/{sender}/tracker", "get")]:
+        assert "application/json" in spec["paths"][path][method]["responses"]["200"]["content"]
+    assert client.get("/chat/static/chat.js").status_code == 200
