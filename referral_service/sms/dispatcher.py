@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import requests
@@ -64,18 +65,41 @@ def _pid_alive(pid: int) -> bool:
 class Dispatcher:
     def __init__(self, db_path: str, config: dict, *, gateway=None, clock: Clock | None = None,
                  window: SendWindow | None = None):
-        self.db = connect(db_path)
+        self.db_path = db_path
+        self._local = threading.local()
         self.config = config
-        self.gateway = gateway or TwilioGateway(config)
+        self._gateway = gateway
         self.clock = clock or Clock()
         self.window = window or SendWindow.parse(config.get("SMS_SEND_WINDOW", "always"))
-        rate = float(config.get("SMS_RATE_PER_SECOND") or 10)
+        rate = config.get("SMS_RATE_PER_SECOND")
+        rate = 10.0 if rate is None or rate == "" else float(rate)  # 0: no limit of our own
         self.interval = 1.0 / rate if rate > 0 else 0.0
+        # Texts in flight at once: Twilio answers in tens of milliseconds, so one at a time caps the rate.
+        self.concurrency = max(1, int(config.get("SMS_SEND_CONCURRENCY") or os.environ.get("SMS_SEND_CONCURRENCY") or 8))
         self.base_url = config["PUBLIC_BASE_URL"].rstrip("/")
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._next_slot: datetime | None = None
         self.sent = 0
         self.stop_event = threading.Event()
+        self._sent_lock = threading.Lock()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection (senders run in a small pool; a SQLite connection stays in its thread)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = connect(self.db_path)
+        return db
+
+    @property
+    def gateway(self):
+        """The injected gateway, else this thread's twilio client (its HTTP session keeps connections open)."""
+        if self._gateway is not None:
+            return self._gateway
+        gateway = getattr(self._local, "gateway", None)
+        if gateway is None:
+            gateway = self._local.gateway = TwilioGateway(self.config)
+        return gateway
 
     # --- the lease: one dispatcher at a time -------------------------------------------------------
     def acquire_lease(self) -> bool:
@@ -143,20 +167,24 @@ class Dispatcher:
     def _backoff(self, attempts: int) -> str:
         return outbox.iso(self.clock.now() + timedelta(seconds=min(2 ** attempts, 300)))
 
-    def send_one(self, row: dict) -> None:
+    def _claim(self, row: dict) -> int | None:
+        """Mark the row ``sending`` (committed) and re-check consent; the validity period to send with, or None."""
         now = self.clock.now()
         validity = self._validity(now) if self.window.is_open(now) else None
         if validity is None:
-            return  # quiet hours: stays queued, sent when the window opens
+            return None  # quiet hours: stays queued, sent when the window opens
         if not outbox.mark_sending(self.db, row["id"], outbox.iso(now)):
-            return
+            return None
         answer = current_consent(self.db, phone_subject(row["phone_e164"]), SMS_PROMOTIONS, row["owner_service_id"])
         if not answer.allowed:
             reason = "withdrawn" if answer.record is not None and answer.record.decision == WITHDRAWN else "no_consent"
             outbox.finish(self.db, row["id"], outbox.SKIPPED, outbox.iso(now), reason=reason)
-            return
+            return None
+        return validity
+
+    def _call(self, row: dict, validity: int) -> None:
+        """The Twilio call for a claimed row, and what its answer means (runs in a sender thread)."""
         callback = f"{self.base_url}/sms/status?outbox_id={row['id']}"
-        self._pace()
         try:
             sent = self.gateway.send(row["phone_e164"], row["body"], callback, validity)
         except TwilioRestException as error:
@@ -166,7 +194,14 @@ class Dispatcher:
             self._ambiguous(row, None)
         else:
             outbox.mark_sent(self.db, row["id"], sent.sid, sent.status, outbox.iso(self.clock.now()))
-            self.sent += 1
+            with self._sent_lock:
+                self.sent += 1
+
+    def send_one(self, row: dict) -> None:
+        validity = self._claim(row)
+        if validity is not None:
+            self._pace()
+            self._call(row, validity)
 
     def _failed(self, row: dict, error: TwilioRestException) -> None:
         now = outbox.iso(self.clock.now())
@@ -204,17 +239,43 @@ class Dispatcher:
                 self.db.execute("update sms_outbox set next_attempt_at = ?, error_code = ? where id = ? and status = 'queued'",
                                 [self._backoff(row["attempts"]), code, row["id"]])
 
-    def run_once(self, batch: int = 50) -> int:
-        """Send what is due now; return how many rows were looked at."""
+    def run_once(self, batch: int = 200) -> int:
+        """Send what is due now; return how many rows were looked at.
+
+        Rows are claimed and paced here, one by one; their Twilio calls run in a pool of
+        ``SMS_SEND_CONCURRENCY`` threads. Every call has finished before this returns, so a row
+        still ``sending`` afterwards was left by a crash and is reconciled, never one in flight.
+        """
         now = self.clock.now()
         rows = outbox.due(self.db, outbox.iso(now), batch) if self.window.is_open(now) else []
-        for row in rows:
-            if self.stop_event.is_set():
-                break
-            self.send_one(row)
+        if self.concurrency == 1 or len(rows) <= 1:
+            for row in rows:
+                if self.stop_event.is_set():
+                    break
+                self.send_one(row)
+        else:
+            slots = threading.Semaphore(self.concurrency)
+            with ThreadPoolExecutor(self.concurrency, thread_name_prefix="sms-send") as pool:
+                for row in rows:
+                    if self.stop_event.is_set():
+                        break
+                    validity = self._claim(row)
+                    if validity is None:
+                        continue
+                    slots.acquire()  # a free sender first, so the pace is the pace of the calls
+                    self._pace()
+                    pool.submit(self._pooled_call, row, validity, slots)
         with self.db.conn:
             campaigns.complete_finished(self.db)
         return len(rows)
+
+    def _pooled_call(self, row: dict, validity: int, slots: threading.Semaphore) -> None:
+        try:
+            self._call(row, validity)
+        except Exception:  # noqa: BLE001 - a sender thread must never die silently; the row is reconciled
+            log.exception("sms_send_crashed", extra={"outbox_id": row["id"]})
+        finally:
+            slots.release()
 
     def _heartbeat(self) -> None:
         with self.db.conn:

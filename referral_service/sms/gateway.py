@@ -44,8 +44,8 @@ class TwilioGateway:
 
     def __init__(self, config: dict):
         api_url = config.get("TWILIO_API_URL")
-        http_client = (BaseUrlHttpClient(api_url, timeout=TIMEOUT_SECONDS) if api_url
-                       else TwilioHttpClient(timeout=TIMEOUT_SECONDS))
+        timeout = float(config.get("TWILIO_TIMEOUT_SECONDS") or TIMEOUT_SECONDS)
+        http_client = (BaseUrlHttpClient(api_url, timeout=timeout) if api_url else TwilioHttpClient(timeout=timeout))
         self.client = Client(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], http_client=http_client)
         self.messaging_service_sid = config.get("TWILIO_MESSAGING_SERVICE_SID")
         self.from_number = config.get("TWILIO_FROM_NUMBER") or (None if self.messaging_service_sid else SANDBOX_FROM)

@@ -10,6 +10,11 @@
 - ``GET /`` is a page showing what each phone received, with a form to reply as that phone
   (posted, signed, to our ``/sms/inbound``; our TwiML answer lands on the phone too).
 - ``GET /_sandbox/messages.json`` is the full log (for tests).
+- ``POST /_sandbox/faults`` ``{"to": "+44…", "kind": "500" | "timeout" | "slow_create", "seconds": s,
+  "times": n}`` makes sends to that number fail (fault tests): ``500`` answers HTTP 500 without
+  creating the message; ``timeout`` waits ``seconds`` then answers 500 (nothing created);
+  ``slow_create`` creates the message, then waits ``seconds`` before answering (the caller may time
+  out although the text went). ``times`` (default: always) limits how often.
 """
 
 from __future__ import annotations
@@ -52,6 +57,10 @@ class SandboxState:
         self.messages: list[dict] = []  # outbound (to phones) and inbound (from phones), in order
         self.opted_out: set[str] = set()
         self.callbacks: queue.Queue = queue.Queue()
+        self.faults: dict[str, dict] = {}
+
+
+CALLBACK_SENDERS = 4
 
 
 def create_sandbox_app(*, account_sid: str, auth_token: str, inbound_url: str, callback_delay: float = 0.2,
@@ -62,17 +71,20 @@ def create_sandbox_app(*, account_sid: str, auth_token: str, inbound_url: str, c
     app.extensions["sms_sandbox"] = state
     validator = RequestValidator(auth_token)
 
-    def signed_post(url: str, data: dict) -> requests.Response:
+    def signed_post(url: str, data: dict, session=requests) -> requests.Response:
         headers = {"X-Twilio-Signature": validator.compute_signature(url, data)}
-        return requests.post(url, data=data, headers=headers, timeout=10)
+        return session.post(url, data=data, headers=headers, timeout=10)
 
     def deliver_callbacks():
+        # Each callback is due ``callback_delay`` after its message was created (not after the previous
+        # callback), and several go at once, so callbacks keep up with hundreds of messages a second.
+        session = requests.Session()
         while True:
             item = state.callbacks.get()
             if item is None:
                 return
-            time.sleep(callback_delay)
-            message, final = item
+            due, message, final = item
+            time.sleep(max(due - time.monotonic(), 0))
             for status in ("sent", final):
                 with state.lock:
                     message["status"] = status
@@ -85,11 +97,12 @@ def create_sandbox_app(*, account_sid: str, auth_token: str, inbound_url: str, c
                 if status == "undelivered":
                     data["ErrorCode"] = "30003"
                 try:
-                    signed_post(message["_callback"], data)
+                    signed_post(message["_callback"], data, session)
                 except requests.RequestException:
                     pass
 
-    threading.Thread(target=deliver_callbacks, name="sms-sandbox-callbacks", daemon=True).start()
+    for n in range(CALLBACK_SENDERS):
+        threading.Thread(target=deliver_callbacks, name=f"sms-sandbox-callbacks-{n}", daemon=True).start()
 
     def authorised(sid: str) -> bool:
         header = request.headers.get("Authorization", "")
@@ -118,6 +131,11 @@ def create_sandbox_app(*, account_sid: str, auth_token: str, inbound_url: str, c
             return _twilio_error(400, 21602, "Message body is required.")
         if not sender and not service:
             return _twilio_error(400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required.")
+        fault = take_fault(to)
+        if fault and fault["kind"] in ("500", "timeout"):
+            if fault["kind"] == "timeout":
+                time.sleep(float(fault.get("seconds", 5)))
+            return _twilio_error(500, 20500, "Internal Server Error")
         with state.lock:
             if to in state.opted_out:
                 return _twilio_error(400, 21610, "Attempt to send to unsubscribed recipient")
@@ -135,8 +153,29 @@ def create_sandbox_app(*, account_sid: str, auth_token: str, inbound_url: str, c
             }
             state.messages.append(message)
         if message["_callback"]:
-            state.callbacks.put((message, "undelivered" if to == UNDELIVERABLE else "delivered"))
+            state.callbacks.put((time.monotonic() + callback_delay, message,
+                                 "undelivered" if to == UNDELIVERABLE else "delivered"))
+        if fault and fault["kind"] == "slow_create":
+            time.sleep(float(fault.get("seconds", 5)))
         return jsonify(public(message)), 201
+
+    def take_fault(to: str) -> dict | None:
+        with state.lock:
+            fault = state.faults.get(to)
+            if fault is None:
+                return None
+            if fault.get("times") is not None:
+                fault["times"] -= 1
+                if fault["times"] <= 0:
+                    del state.faults[to]
+            return dict(fault)
+
+    @app.post("/_sandbox/faults")
+    def set_fault():
+        fault = request.get_json(force=True)
+        with state.lock:
+            state.faults[fault["to"]] = {k: fault[k] for k in ("kind", "seconds", "times") if k in fault}
+        return jsonify({"faults": len(state.faults)})
 
     @app.get("/2010-04-01/Accounts/<sid>/Messages.json")
     def list_messages(sid: str):

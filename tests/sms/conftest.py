@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -41,13 +42,14 @@ class FakeGateway:
         self.errors: list[Exception] = []
         self.clock = clock
         self.on_send = None
+        self._sids = itertools.count()
 
     def send(self, to, body, status_callback, validity_period):
         if self.on_send:
             self.on_send(to)
         if self.errors:
             raise self.errors.pop(0)
-        sid = f"SM{len(self.sent):032d}"
+        sid = f"SM{next(self._sids):032d}"
         self.sent.append({"to": to, "body": body, "callback": status_callback, "validity": validity_period, "sid": sid,
                           "at": self.clock.now() if self.clock else None})
         return Sent(sid, "queued")

@@ -27,8 +27,9 @@ def campaign_sent(client, auth, import_rows, rows):
     return campaign["id"]
 
 
-def dispatcher(app, clock, gateway=None, window="Mon-Sat 09:00-19:00", rate=10):
-    config = {**app.config, "SMS_SEND_WINDOW": window, "SMS_RATE_PER_SECOND": rate}
+def dispatcher(app, clock, gateway=None, window="Mon-Sat 09:00-19:00", rate=10, concurrency=1):
+    # One sender thread: the fake gateway stamps each send with the injected clock, which only the pacing moves.
+    config = {**app.config, "SMS_SEND_WINDOW": window, "SMS_RATE_PER_SECOND": rate, "SMS_SEND_CONCURRENCY": concurrency}
     return Dispatcher(app.config["DATABASE_PATH"], config, gateway=gateway or FakeGateway(clock), clock=clock,
                       window=SendWindow.parse(window))
 
@@ -136,3 +137,28 @@ def test_a_row_left_sending_after_a_crash_is_reconciled_not_resent(app, client, 
     dispatcher(app, clock, gateway).run(until_idle=True)
     assert sorted(m["to"] for m in gateway.sent) == ["+447700900101", "+447700900102"]
     assert {r["status"] for r in db.query("select status from sms_outbox")} == {"sent"}
+
+
+def test_several_senders_at_once_still_send_each_text_exactly_once(app, client, auth, import_rows, clock):
+    campaign_id = campaign_sent(client, auth, import_rows, [row(f"R{i}", f"07700 9003{i:02d}") for i in range(60)])
+    d = dispatcher(app, clock, rate=0, concurrency=6)
+    d.run(until_idle=True)
+    assert sorted(m["to"] for m in d.gateway.sent) == sorted({m["to"] for m in d.gateway.sent})
+    assert len(d.gateway.sent) == 60 and d.sent == 60
+    assert counts(client, auth, campaign_id)["sent"] == 60
+
+
+def test_with_several_senders_the_pace_is_still_the_configured_rate(app, client, auth, import_rows, clock):
+    campaign_sent(client, auth, import_rows, [row(f"R{i}", f"07700 9004{i:02d}") for i in range(30)])
+    d = dispatcher(app, clock, rate=20, concurrency=4)
+    paced = []
+    pace = d._pace
+
+    def record():
+        pace()
+        paced.append(clock.now())
+    d._pace = record
+    d.run(until_idle=True)
+    assert len(paced) == 30 and len(d.gateway.sent) == 30
+    assert all((b - a).total_seconds() >= 0.05 - 1e-9 for a, b in zip(paced, paced[1:], strict=False))
+    assert (paced[-1] - paced[0]).total_seconds() >= 29 * 0.05 - 1e-9
