@@ -26,10 +26,10 @@ from .records import (
     ConsentRecord,
     InvalidConsent,
 )
-from .wording import Wording, current_wording, wording
+from .wording import WEB_CHAT, WEB_FORM, Wording, current_wording, wording
 
 __all__ = [
     "ALL_SERVICES", "CONTACT_TREATMENT_TEAM", "DECISIONS", "GRANTED", "METHODS", "PURPOSES", "REFUSED",
     "SHARE_WITH_SERVICE", "SMS_PROMOTIONS", "WITHDRAWN", "ConsentRecord", "InvalidConsent", "PolicyAnswer",
-    "Wording", "current_wording", "may", "wording",
+    "WEB_CHAT", "WEB_FORM", "Wording", "current_wording", "may", "wording",
 ]

@@ -9,6 +9,11 @@ from dataclasses import dataclass
 
 from .records import CONTACT_TREATMENT_TEAM, SHARE_WITH_SERVICE, SMS_PROMOTIONS
 
+# Versions shown by our own channels; a channel sends its version with the referral so the record
+# holds the exact text the person saw.
+WEB_CHAT = "web-chat-2026-1"
+WEB_FORM = "web-form-2026-1"
+
 
 @dataclass(frozen=True)
 class Wording:
@@ -24,6 +29,21 @@ _WORDINGS: dict[str, dict[str, str]] = {
             "with the employment support service you chose, so that they can contact you? They will "
             "only use it to offer you support. You can change your mind at any time."
         ),
+        # Shown by the web chat (bot/domain.yml utter_ask_consent_share_with_service; a test keeps them equal).
+        WEB_CHAT: (
+            "Before I send your details, please read this.\n\nWe will share what you told us with "
+            "{chosen_service_name}. This is: your first name, your phone number, your answers in this chat (like "
+            "your age, postcode and health), and a short summary. They will only use it to contact you about help "
+            "with work. They will ask you again before they talk to anyone who treats you. You can change your "
+            "mind at any time by calling them.\n\nIs it OK to share this with {chosen_service_name}?"
+        ),
+        # Shown by the self-referral form without JavaScript (/self-referral).
+        WEB_FORM: (
+            "We will share what you told us with the service you choose. This is: your first name, your phone "
+            "number, your answers on this page (like your age, postcode and health), and a short summary. They "
+            "will only use it to contact you about help with work. They will ask you again before they talk to "
+            "anyone who treats you. You can change your mind at any time by calling them."
+        ),
     },
     CONTACT_TREATMENT_TEAM: {
         "2024-1": (
@@ -37,9 +57,18 @@ _WORDINGS: dict[str, dict[str, str]] = {
             "Can we send you occasional text messages about employment support services? Reply STOP "
             "to any message to stop them. You can change your mind at any time."
         ),
+        WEB_CHAT: (
+            "This is a separate choice. Can the NHS send you text messages about work support in the future? It "
+            "is OK to say no. It will not change your referral. You can reply STOP at any time."
+        ),
+        WEB_FORM: (
+            "Can the NHS send you text messages about work support in the future? It is OK to say no. It will not "
+            "change your referral. You can reply STOP at any time."
+        ),
     },
 }
-_CURRENT = {purpose: max(versions) for purpose, versions in _WORDINGS.items()}
+# The default for callers that do not say which wording they showed (the API).
+_CURRENT = {purpose: "2024-1" for purpose in _WORDINGS}
 
 
 def current_wording(purpose: str) -> Wording:

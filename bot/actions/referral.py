@@ -14,6 +14,8 @@ from rasa_sdk.types import DomainDict
 from ..client import get_client
 from ..questions import known_facts
 
+CONSENT_WORDING_VERSION = "web-chat-2026-1"
+
 log = logging.getLogger(__name__)
 
 _CONDITION_WORDS = {
@@ -90,6 +92,9 @@ class ActionSubmitReferral(Action):
             "service_id": tracker.get_slot("chosen_service_id"),
             "source": "sms_campaign" if campaign else "self",
             "summary": summary_for_specialist(facts, tracker),
+            # The consent record keeps the exact wording the chat showed (consent/wording.py has it).
+            "consent_method": "web_chat",
+            "consent_wording_version": CONSENT_WORDING_VERSION,
         }
         if campaign:
             payload["campaign_id"] = campaign

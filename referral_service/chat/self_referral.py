@@ -15,6 +15,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from bot import answers
 from bot.safety import detect_risk
+from consent import SHARE_WITH_SERVICE, SMS_PROMOTIONS, WEB_FORM, wording
 from rules import default_engine
 
 from ..schemas import facts_schema_class
@@ -90,7 +91,9 @@ def self_referral():
     engine = default_engine()
     step = request.form.get("step", "facts") if request.method == "POST" else "facts"
     context: dict[str, Any] = {"form": request.form, "errors": {}, "condition_labels": CONDITION_LABELS,
-                               "enum_labels": ENUM_LABELS, "step": "facts", "risk": False}
+                               "enum_labels": ENUM_LABELS, "step": "facts", "risk": False,
+                               "share_wording": wording(SHARE_WITH_SERVICE, WEB_FORM).text,
+                               "sms_wording": wording(SMS_PROMOTIONS, WEB_FORM).text}
     if request.method == "GET":
         return render_template("chat/self_referral.html", **context)
     if any(detect_risk(v) for v in request.form.values()):
@@ -133,6 +136,7 @@ def self_referral():
         "person": {"first_name": first_name, "phone": phone},
         "consents": {"share_with_service": True, "sms_promotions": request.form.get("consent_sms") == "yes"},
         "source": "self", "summary": "Self-referral through the NHS web form (no chat).",
+        "consent_method": "web_chat", "consent_wording_version": WEB_FORM,
     }
     key = request.form.get("form_id") or None
     client = current_app.config.get("BOT_REFERRAL_CLIENT") or InProcessReferralClient(current_app._get_current_object())
