@@ -75,7 +75,7 @@ class Dispatcher:
         rate = 10.0 if rate is None or rate == "" else float(rate)  # 0: no limit of our own
         self.interval = 1.0 / rate if rate > 0 else 0.0
         # Texts in flight at once: Twilio answers in tens of milliseconds, so one at a time caps the rate.
-        self.concurrency = max(1, int(config.get("SMS_SEND_CONCURRENCY") or os.environ.get("SMS_SEND_CONCURRENCY") or 8))
+        self.concurrency = max(1, int(config.get("SMS_SEND_CONCURRENCY") or os.environ.get("SMS_SEND_CONCURRENCY") or 16))
         self.base_url = config["PUBLIC_BASE_URL"].rstrip("/")
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._next_slot: datetime | None = None

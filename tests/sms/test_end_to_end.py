@@ -140,3 +140,37 @@ def test_a_dispatcher_killed_at_random_points_delivers_exactly_once(servers, tmp
     assert servers.wait_for(lambda: servers.counts(campaign_id)["delivered"] == total)
     assert kills == 6
     assert any(0 < n < total for n in progress), f"no kill landed mid-campaign: {progress}"
+
+
+def test_sandbox_500s_and_timeouts_are_retried_with_backoff_then_failed_and_nothing_is_sent_twice(servers, tmp_path):
+    """Real HTTP to the sandbox with injected faults; the clock is injected so the backoff costs no real time.
+
+    +447700900901 always gets HTTP 500 → retried with growing backoff, then recorded as failed;
+    +447700900902 times out twice (nothing created) → retried, then sent once;
+    +447700900903's message is created but the answer comes after our timeout → reconciled as sent, not re-sent.
+    """
+    from datetime import UTC, datetime
+
+    from referral_service.sms.dispatcher import MAX_ATTEMPTS
+
+    from .conftest import FakeClock
+
+    phones = ["+447700900901", "+447700900902", "+447700900903", "+447700900904"]
+    campaign_id = servers.campaign(tmp_path, [row(f"F{i}", "0" + p[3:]) for i, p in enumerate(phones)])
+    faults = [{"to": phones[0], "kind": "500"}, {"to": phones[1], "kind": "timeout", "seconds": 1.0, "times": 2},
+              {"to": phones[2], "kind": "slow_create", "seconds": 1.0, "times": 1}]
+    for fault in faults:
+        requests.post(f"{servers.sandbox}/_sandbox/faults", json=fault, timeout=10).raise_for_status()
+    clock = FakeClock(datetime.now(UTC))  # starts at real time: the sandbox's log is in real time
+    config = {**servers.app.config, "TWILIO_TIMEOUT_SECONDS": 0.4, "SMS_RATE_PER_SECOND": 0}
+    dispatcher = Dispatcher(servers.db_path, config, clock=clock)
+    dispatcher.run(until_idle=True)
+    rows = {r["phone_e164"]: r for r in servers.db.query("select * from sms_outbox where campaign_id = ?", [campaign_id])}
+    assert rows[phones[0]]["status"] == "failed" and rows[phones[0]]["attempts"] == MAX_ATTEMPTS
+    assert rows[phones[0]]["error_code"] == 20500
+    started = datetime.fromisoformat(rows[phones[0]]["created_at"])
+    assert (clock.now() - started).total_seconds() >= sum(2 ** n for n in range(1, MAX_ATTEMPTS))  # 2 + 4 + … s
+    log = [m["to"] for m in servers.sandbox_log()]
+    assert phones[0] not in log
+    assert log.count(phones[1]) == 1 and log.count(phones[2]) == 1 and log.count(phones[3]) == 1
+    assert {rows[p]["status"] for p in phones[1:]} <= {"sent", "delivered"}
