@@ -72,10 +72,11 @@ def check():
         outcome_labels=OUTCOME_LABELS,
         boolean_choices=BOOLEAN_CHOICES,
         ruleset=engine.ruleset,
+        labels={name: fact.label for name, fact in engine.vocabulary.facts.items()},
     ), status
 
 
 @bp.app_template_filter("enum_choices")
-def enum_choices(fact) -> list[tuple[str, str]]:
-    """Radio choices for an enum fact: each value with its plain-English label, then "Not known"."""
-    return [(v, fact.label_of(v)) for v in fact.values] + [("", "Not known")]
+def enum_choices(fact, with_unknown: bool = True) -> list[tuple[str, str]]:
+    """Choices for an enum fact: each value with its plain-English label, then (for radios) "Not known"."""
+    return [(v, fact.label_of(v)) for v in fact.values] + ([("", "Not known")] if with_unknown else [])
