@@ -45,10 +45,29 @@ def gunicorn(workers: int = 2, threads: int = 8) -> Iterator[tuple[str, subproce
         )
         try:
             wait_for(port)
+            _wait_healthy(f"http://127.0.0.1:{port}", server)
             yield f"http://127.0.0.1:{port}", server
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+def _wait_healthy(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    """The port opens before the workers boot: wait until the app itself answers."""
+    import urllib.request
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the app did not become healthy")
 
 
 def load(url: str, body: str, requests: int, connections: int = 8, rate: float | None = None) -> dict:
