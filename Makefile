@@ -18,7 +18,7 @@ run: $(STAMP)
 
 ## make browser: Debian's chromium for the browser test (installed only if missing; needs root)
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium; fi
+	@if [ ! -x /usr/bin/chromium ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi
 
 ## make test: set up and run the whole test suite
 test: $(STAMP) browser
