@@ -54,6 +54,8 @@ class Engine:
         # where the person is, so each combination is assembled once and reused (read-only).
         self._explained: dict[tuple, dict] = {}
         self._services: dict[tuple[str, str], list[dict]] = {}
+        self._signpost_facts = sorted(frozenset().union(*(s.when.facts for s in ruleset.signposts)))
+        self._signposts: dict[tuple, list[dict]] = {}
 
     # -- public -------------------------------------------------------------------------------
 
@@ -77,7 +79,7 @@ class Engine:
             "pathways": pathways,
             "overlap": _overlap(eligible, pathways),
             "next_question": self._next_question(pathways),
-            "signposting": [s.to_dict() for s in self.ruleset.signposts if s.when.evaluate(known, {})[0] is True],
+            "signposting": self._signposting(known),
             "facts": known,
         }
 
@@ -87,6 +89,18 @@ class Engine:
         return next(p["status"] for p in decision["pathways"] if p["id"] == pathway_id)
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _signposting(self, facts: dict[str, Any]) -> list[dict[str, Any]]:
+        """Signposts whose condition is true; computed once per combination of the facts they read."""
+        key = tuple(facts.get(name) for name in self._signpost_facts)
+        shown = self._signposts.get(key)
+        if shown is None:
+            if len(self._signposts) > _CACHE_LIMIT:
+                self._signposts.clear()
+            shown = self._signposts[key] = [
+                s.to_dict() for s in self.ruleset.signposts if s.when.evaluate(facts, {})[0] is True
+            ]
+        return [dict(s) for s in shown]
 
     def _where(self, postcode: Postcode | None) -> str:
         if postcode is None:

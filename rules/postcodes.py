@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 # The letter rules of the Royal Mail format (as in the GOV.UK data standards regex): the first
 # letter is never Q, V or X; the second never I, J or Z; the inward unit never uses C I K M O V.
@@ -55,6 +55,12 @@ def parse_postcode(text: str) -> Postcode:
     """Parse a full UK postcode in any common spacing or case; raise InvalidPostcode if it is not one."""
     if not isinstance(text, str):
         raise InvalidPostcode("A postcode must be text.")
+    return _parse(text)
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str) -> Postcode:
+    # Postcodes repeat (areas, clinics, the chat asking again): parsing is pure, so it is cached.
     squashed = _squash(text)
     match = _FULL.match(squashed)
     if not match:
