@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -14,9 +15,6 @@ from rules import default_engine
 
 from .. import answers
 from ..questions import FORM_FACTS, known_facts, next_fact
-
-TALKING_THERAPIES = ["none", "waiting", "in_treatment", "recently_discharged"]
-EMPLOYMENT = ["out_of_work", "in_work", "in_work_off_sick"]
 
 
 def _intent(tracker: Tracker) -> str | None:
@@ -34,15 +32,29 @@ def _unsure(slot: str, value: Any, tracker: Tracker, dispatcher: CollectingDispa
     return {slot: None, "unsure_facts": unsure}
 
 
-def _yes_no(slot: str, value: Any, tracker: Tracker, dispatcher: CollectingDispatcher,
-            hints: list[tuple[str, bool]] | None = None) -> dict[str, Any]:
+def _read(slot: str, value: Any, tracker: Tracker, dispatcher: CollectingDispatcher,
+          reader: Callable[[Any], Any], invalid: str) -> dict[str, Any]:
+    """The one shape of a validator: "not sure" skips the question; an answer that cannot be read is asked again."""
     unsure = _unsure(slot, value, tracker, dispatcher)
     if unsure is not None:
         return unsure
-    answer = answers.read_yes_no(value, _intent(tracker) if tracker.get_slot(REQUESTED_SLOT) == slot else None, hints)
+    answer = reader(value)
     if answer is None:
-        dispatcher.utter_message(response="utter_invalid_yes_no")
+        dispatcher.utter_message(response=invalid)
     return {slot: answer}
+
+
+def _yes_no(slot: str, value: Any, tracker: Tracker, dispatcher: CollectingDispatcher,
+            hints: list[tuple[str, bool]] | None = None) -> dict[str, Any]:
+    intent = _intent(tracker) if tracker.get_slot(REQUESTED_SLOT) == slot else None
+    return _read(slot, value, tracker, dispatcher, lambda v: answers.read_yes_no(v, intent, hints), "utter_invalid_yes_no")
+
+
+def _choice(slot: str, value: Any, tracker: Tracker, dispatcher: CollectingDispatcher,
+            words: list[tuple[str, str]]) -> dict[str, Any]:
+    allowed = list(default_engine().vocabulary[slot].values)  # the values are the rules' own (rules/facts.yaml)
+    return _read(slot, value, tracker, dispatcher, lambda v: answers.read_choice(v, allowed, words),
+                 "utter_invalid_choice")
 
 
 class ValidateEligibilityForm(FormValidationAction):
@@ -88,22 +100,10 @@ class ValidateEligibilityForm(FormValidationAction):
         return _yes_no("in_secondary_mental_health_care", value, tracker, dispatcher)
 
     def validate_age(self, value, dispatcher, tracker, domain):
-        unsure = _unsure("age", value, tracker, dispatcher)
-        if unsure is not None:
-            return unsure
-        age = answers.read_age(value)
-        if age is None:
-            dispatcher.utter_message(response="utter_invalid_age")
-        return {"age": age}
+        return _read("age", value, tracker, dispatcher, answers.read_age, "utter_invalid_age")
 
     def validate_postcode(self, value, dispatcher, tracker, domain):
-        unsure = _unsure("postcode", value, tracker, dispatcher)
-        if unsure is not None:
-            return unsure
-        postcode = answers.read_postcode(value)
-        if postcode is None:
-            dispatcher.utter_message(response="utter_invalid_postcode")
-        return {"postcode": postcode}
+        return _read("postcode", value, tracker, dispatcher, answers.read_postcode, "utter_invalid_postcode")
 
     def validate_conditions(self, value, dispatcher, tracker, domain):
         unsure = _unsure("conditions", value, tracker, dispatcher)
@@ -119,19 +119,7 @@ class ValidateEligibilityForm(FormValidationAction):
         return {"conditions": conditions}
 
     def validate_talking_therapies(self, value, dispatcher, tracker, domain):
-        unsure = _unsure("talking_therapies", value, tracker, dispatcher)
-        if unsure is not None:
-            return unsure
-        choice = answers.read_choice(value, TALKING_THERAPIES, answers.TALKING_THERAPIES_WORDS)
-        if choice is None:
-            dispatcher.utter_message(response="utter_invalid_choice")
-        return {"talking_therapies": choice}
+        return _choice("talking_therapies", value, tracker, dispatcher, answers.TALKING_THERAPIES_WORDS)
 
     def validate_employment_status(self, value, dispatcher, tracker, domain):
-        unsure = _unsure("employment_status", value, tracker, dispatcher)
-        if unsure is not None:
-            return unsure
-        choice = answers.read_choice(value, EMPLOYMENT, answers.EMPLOYMENT_WORDS)
-        if choice is None:
-            dispatcher.utter_message(response="utter_invalid_choice")
-        return {"employment_status": choice}
+        return _choice("employment_status", value, tracker, dispatcher, answers.EMPLOYMENT_WORDS)

@@ -111,7 +111,7 @@ def read_consents(reference: str):
 @blp.alt_response(403, schema=ErrorResponseSchema)
 @blp.alt_response(404, schema=ErrorResponseSchema)
 @blp.alt_response(409, schema=ErrorResponseSchema)
-@blp.response(200, ConsentStateSchema)
+@blp.response(201, ConsentStateSchema)
 def record_decision(data: dict, reference: str):
     """Record a consent decision the person made (granted, refused or withdrawn), with the wording shown.
 
@@ -121,10 +121,8 @@ def record_decision(data: dict, reference: str):
     principal = current_principal()
     db = get_db()
     shown = _wording(data)
+    referral = service.load_for_change(db, normalise_reference(reference), principal, "consent.record")
     with write_transaction(db):
-        referral = service.load_for(db, normalise_reference(reference), principal, "consent.record")
-        if referral["anonymised_at"] is not None:
-            raise Conflict("This referral has been anonymised under the retention policy.")
         consents.record_consent(
             db, subject=_subject(referral, data["purpose"]), purpose=data["purpose"], decision=data["decision"],
             method=data["method"], recorded_by=principal.token_id, wording_version=shown[0], wording_text=shown[1],

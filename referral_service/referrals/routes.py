@@ -7,7 +7,7 @@ from flask import jsonify, request
 from ..api import Blueprint
 from ..auth import current_principal, optional_principal, require_role
 from ..db import get_db, write_transaction
-from ..errors import Conflict, NotFound
+from ..errors import Conflict
 from ..extensions import exempt_from_public_limits, limiter, public_limit
 from ..schemas import ErrorResponseSchema
 from ..storage import audit, referrals
@@ -113,8 +113,8 @@ def change_status(data: dict, reference: str):
     or declined / closed."""
     principal = current_principal()
     db = get_db()
+    referral = service.load_for_change(db, normalise_reference(reference), principal, "referral.status")
     with write_transaction(db):
-        referral = _own(db, reference, principal, "referral.status")
         try:
             referral = referrals.change_status(db, referral["reference"], data["status"], recorded_by=principal.token_id)
         except referrals.TransitionNotAllowed as error:
@@ -136,8 +136,8 @@ def record_contact(data: dict, reference: str):
     principal = current_principal()
     db = get_db()
     occurred_at = data["occurred_at"].isoformat(timespec="microseconds") if data["occurred_at"] else None
+    referral = service.load_for_change(db, normalise_reference(reference), principal, "referral.contact")
     with write_transaction(db):
-        referral = _own(db, reference, principal, "referral.contact")
         try:
             referral, counted = referrals.record_contact(db, referral["reference"], data["channel"],
                                                          recorded_by=principal.token_id, occurred_at=occurred_at)
@@ -148,15 +148,6 @@ def record_contact(data: dict, reference: str):
     body = service.view(db, referral, detail=False)
     body["counted_as_access"] = counted
     return jsonify(body)
-
-
-def _own(db, reference, principal, action):
-    referral = referrals.get_referral(db, normalise_reference(reference))
-    if referral is None or not service.may_see(principal, referral):
-        raise NotFound("No referral with that reference that you can see.")
-    if referral["anonymised_at"] is not None:
-        raise Conflict("This referral has been anonymised under the retention policy.")
-    return referral
 
 
 @blp.route("/referrals/<reference>/fhir", methods=["GET"])

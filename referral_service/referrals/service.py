@@ -272,6 +272,21 @@ def load_for(db: sqlite_utils.Database, reference: str, principal: Principal, ac
     return referral
 
 
+def load_for_change(db: sqlite_utils.Database, reference: str, principal: Principal, action: str) -> dict:
+    """The referral this principal may change: 404 for one it may not see, 409 once it is anonymised.
+
+    Call it before opening the write transaction, so that a refusal's audit row is kept (inside the
+    transaction it would be rolled back with the refused write). The storage functions re-read the row
+    inside the transaction, so the check cannot go stale.
+    """
+    referral = load_for(db, reference, principal, action)
+    if referral["anonymised_at"] is not None:
+        audit.record(db, actor=principal.token_id, role=principal.role, action=action, target=reference,
+                     service_id=referral["service_id"], outcome="anonymised")
+        raise Conflict("This referral has been anonymised under the retention policy.")
+    return referral
+
+
 def sharing_allowed(db: sqlite_utils.Database, referral: dict):
     return consents.current_consent(db, consents.referral_subject(referral["reference"]), SHARE_WITH_SERVICE,
                                     referral["service_id"])

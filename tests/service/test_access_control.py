@@ -157,3 +157,15 @@ def test_a_huge_offset_is_a_400_not_a_500(app, client):
     response = client.get("/api/v1/referrals?offset=2845146436314808188928", headers=headers)
     assert response.status_code == 400
     assert "offset" in str(response.get_json()["error"]["fields"])
+
+
+def test_a_refused_change_to_another_services_referral_is_audited(app, client):
+    from tests.service.referral_helpers import db_rows, make_token, refer
+
+    reference = refer(client)["reference"]  # Sheffield IPS
+    _, other = make_token(app, "service", "birmingham-ips-smi")
+    response = client.post(f"/api/v1/referrals/{reference}/status", json={"status": "contacted"}, headers=other)
+    assert response.status_code == 404
+    assert db_rows(app, "select status from referrals where reference = ?", [reference]) == [("received",)]
+    assert db_rows(app, "select outcome from audit_log where action = 'referral.status' and target = ?",
+                   [reference]) == [("not_found",)]
