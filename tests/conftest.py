@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from referral_service import create_app
+
+# Property tests must not race the clock either: no per-example deadline, and a slow machine is not
+# a failed health check. The number of examples stays as each test sets it.
+settings.register_profile("no_clock", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("no_clock")
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
+
+from .processes import wait_for_http
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,17 +49,8 @@ class LiveServer:
              "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "referral_service:create_app()"],
             cwd=REPO, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not become healthy in 60 s")
+        wait_for_http(f"{self.url}/healthz", what="the live server", process=self.process, log_path=self.log_path)
+        return self
 
     def kill(self) -> None:
         """SIGKILL the whole server (master and workers): no chance to clean up."""

@@ -7,13 +7,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from bot.engine.domain import load_domain
+
+from ..processes import wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,17 +33,7 @@ def action_server():
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            if process.poll() is not None:
-                raise AssertionError(process.stdout.read().decode(errors="replace")[-3000:])
-            try:
-                with urllib.request.urlopen(url + "/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the action server did not start")
+        wait_for_http(url + "/health", what="the rasa-sdk action server", process=process)
         yield url
     finally:
         process.terminate()

@@ -34,8 +34,11 @@ def test_a_dispatcher_killed_repeatedly_during_a_5000_recipient_campaign_texts_e
     progress = []
     for _ in range(KILLS):
         before = len(servers.sandbox_log())
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        servers.wait_for(lambda before=before: len(servers.sandbox_log()) > before, seconds=60)
+        log_path = tmp_path / "dispatcher.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        servers.wait_for(lambda before=before: len(servers.sandbox_log()) >= min(before + 1, TOTAL), "the dispatcher to send",
+                             process=process, log_path=log_path)
         time.sleep(rnd.uniform(0.2, 2.0))  # somewhere in the middle of sending, with texts in flight
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
@@ -47,4 +50,5 @@ def test_a_dispatcher_killed_repeatedly_during_a_5000_recipient_campaign_texts_e
     assert len(sent_to) == TOTAL, f"{len(sent_to)} texts for {TOTAL} recipients"
     assert len(set(sent_to)) == TOTAL, "a phone was texted twice"
     assert any(0 < n < TOTAL for n in progress), f"no kill landed mid-campaign: {progress}"
-    assert servers.wait_for(lambda: servers.counts(campaign_id)["delivered"] == TOTAL, seconds=120)
+    servers.wait_for_deliveries(campaign_id, TOTAL)
+    assert servers.counts(campaign_id)["delivered"] == TOTAL

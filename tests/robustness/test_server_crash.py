@@ -10,9 +10,9 @@ import http.client
 import json
 import sqlite3
 import threading
-import time
 
 from tests.live_server import LiveServer
+from tests.processes import wait_until
 from tests.service.referral_helpers import referral_body
 
 CLIENTS = 6
@@ -55,8 +55,8 @@ def test_every_acknowledged_referral_exists_exactly_once_after_a_kill_and_restar
     threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
     for thread in threads:
         thread.start()
-    while len(acknowledged) < 10:
-        time.sleep(0.01)
+    wait_until(lambda: len(acknowledged) >= 10, what="10 referrals acknowledged before the kill", process=server.process,
+               log_path=server.log_path)
     server.kill()
     killed.set()
     for thread in threads:

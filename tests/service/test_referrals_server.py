@@ -9,12 +9,12 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from ..processes import wait_for_http, wait_until
 from .referral_helpers import referral_body
 
 CLI = Path(sys.executable).with_name("referral-service")
@@ -31,17 +31,15 @@ def server(tmp_path):
     port = _free_port()
     env = {**os.environ, "PORT": str(port), "DATABASE_PATH": str(tmp_path / "server.db"),
            "RATELIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([str(CLI), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([str(CLI), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    else:
+    try:
+        wait_for_http(f"{base}/healthz", what="referral-service serve", process=process, log_path=log_path)
+    except AssertionError:
         process.kill()
-        pytest.fail("the server did not start")
+        raise
     yield {"base": base, "process": process, "db": tmp_path / "server.db"}
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -106,8 +104,7 @@ def test_killing_the_server_mid_request_leaves_no_half_written_referral(server):
     threads = [threading.Thread(target=keep_sending, args=(i,)) for i in range(8)]
     for thread in threads:
         thread.start()
-    while outcomes["created"] < 15:
-        time.sleep(0.01)
+    wait_until(lambda: outcomes["created"] >= 15, what="15 referrals created before the kill", process=server["process"])
     server["process"].send_signal(signal.SIGKILL)
     server["process"].wait()
     stop.set()

@@ -26,6 +26,7 @@ from referral_service.sms.dispatcher import Dispatcher
 from referral_service.sms.sandbox import create_sandbox_app
 from referral_service.storage.tokens import create_token
 
+from ..processes import wait_until, wait_while_progressing
 from .conftest import row, write_csv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,13 +70,17 @@ class Servers:
     def sandbox_log(self) -> list[dict]:
         return requests.get(f"{self.sandbox}/_sandbox/messages.json", timeout=10).json()["messages"]
 
-    def wait_for(self, predicate, seconds: float = 15.0):
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            time.sleep(0.05)
-        return predicate()
+    def wait_for(self, predicate, what: str = "the sandbox and the app to agree", process=None, log_path=None) -> bool:
+        """Wait on readiness (a generous ceiling, never a short fixed time); raise if it never comes.
+
+        With ``process``, fail at once (with its output from ``log_path``) if that process exits first.
+        """
+        wait_until(predicate, what=what, process=process, log_path=log_path)
+        return True
+
+    def wait_for_deliveries(self, campaign_id: str, total: int) -> None:
+        """Wait while delivery receipts keep arriving until every text is delivered (fails only on a long stall)."""
+        wait_while_progressing(lambda: self.counts(campaign_id)["delivered"], total, what="delivery receipts")
 
 
 @pytest.fixture
@@ -122,22 +127,26 @@ def test_a_dispatcher_killed_at_random_points_delivers_exactly_once(servers, tmp
     kills, progress = 0, []
     for attempt in range(6):
         before = len(servers.sandbox_log())
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log_path = tmp_path / "dispatcher.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
         if attempt % 2:
             time.sleep(rnd.uniform(0.1, 1.5))  # anywhere: start-up, lease, reconciliation, or sending
         else:  # once it is sending, at a random moment between texts or in the middle of one
-            servers.wait_for(lambda before=before: len(servers.sandbox_log()) > before, seconds=30)
+            servers.wait_for(lambda before=before: len(servers.sandbox_log()) >= min(before + 1, total), "the dispatcher to send",
+                             process=process, log_path=log_path)
             time.sleep(rnd.uniform(0.0, 0.3))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         kills += 1
         progress.append(len(servers.sandbox_log()))
-    final = subprocess.run([*command, "--until-idle"], cwd=REPO, env=env, capture_output=True, timeout=120)
+    final = subprocess.run([*command, "--until-idle"], cwd=REPO, env=env, capture_output=True, timeout=600)
     assert final.returncode == 0, final.stderr[-2000:]
     log = servers.sandbox_log()
     to = [m["to"] for m in log]
     assert len(to) == total and len(set(to)) == total, "a phone was texted twice or missed"
-    assert servers.wait_for(lambda: servers.counts(campaign_id)["delivered"] == total)
+    servers.wait_for_deliveries(campaign_id, total)
+    assert servers.counts(campaign_id)["delivered"] == total
     assert kills == 6
     assert any(0 < n < total for n in progress), f"no kill landed mid-campaign: {progress}"
 
