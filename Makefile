@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean browser
+.PHONY: run test lint bench clean browser nlu-model
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+## make nlu-model: train the chatbot's intent model into var/nlu (once per change of bot/data/nlu.yml or its code)
+nlu-model: $(STAMP)
+	$(BIN)/python -m bot.engine
+
 ## make run: set up and start the service on http://127.0.0.1:5000 (web chat, /check, /docs, sample data)
-run: $(STAMP)
+run: $(STAMP) nlu-model
 	$(BIN)/referral-service serve
 
 ## make browser: Debian's chromium for the browser test (installed only if missing; needs root)
@@ -21,7 +25,7 @@ browser:
 	@if [ ! -x /usr/bin/chromium ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi
 
 ## make test: set up and run the whole test suite
-test: $(STAMP) browser
+test: $(STAMP) browser nlu-model
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
