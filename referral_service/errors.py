@@ -90,6 +90,29 @@ class ServiceUnavailable(ApiError):
         super().__init__(message, **kwargs)
 
 
+class DomainError(Exception):
+    """A refusal raised by the domain (e.g. ``referrals/errors.py``), which knows nothing of HTTP.
+
+    ``kind`` says what sort of refusal it is; ``DOMAIN_STATUS`` below maps it to a status code, once.
+    """
+
+    kind = "refused"
+    code = "refused"
+
+    def __init__(self, message: str, *, fields: dict | None = None, **details):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.details = details
+
+    def body(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "fields": self.fields, **self.details}}
+
+
+# The one place where a domain refusal becomes a status code.
+DOMAIN_STATUS = {"invalid": 400, "not_found": 404, "conflict": 409, "refused": 422}
+
+
 # Werkzeug's HTTP errors, mapped to our codes and plain messages.
 _HTTP_CODES = {
     400: ("bad_request", "The request could not be understood."),
@@ -144,6 +167,12 @@ def register_error_handlers(app: Flask) -> None:
         response.status_code = error.status
         for name, value in error.headers.items():
             response.headers[name] = value
+        return response
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        response = jsonify(error.body())
+        response.status_code = DOMAIN_STATUS.get(error.kind, 422)
         return response
 
     @app.errorhandler(HTTPException)

@@ -1,7 +1,8 @@
 """Creating and handling referrals: the rules decide eligibility, the directory decides routing.
 
 The web layer hands in clean values (from the schemas) and the caller's principal; this module
-raises our ApiErrors for every refusal, each with a message a person can act on.
+raises the domain refusals of ``referrals/errors.py`` (NotEligible, NoLocalService, …), each with a
+message a person can act on; ``referral_service/errors.py`` maps them to status codes.
 """
 
 from __future__ import annotations
@@ -19,9 +20,18 @@ from rules import NOT_ELIGIBLE, default_engine, parse_postcode
 from rules.directory import Service
 
 from ..db import write_transaction
-from ..errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..storage import audit, consents, referrals
 from ..storage.tokens import Principal
+from .errors import (
+    ChoiceNeeded,
+    NoLocalService,
+    NoSelfReferral,
+    NotEligible,
+    OutsideServiceArea,
+    PostcodeNeeded,
+    WrongPathwayService,
+)
 from .references import new_reference
 
 log = logging.getLogger(__name__)
@@ -55,13 +65,6 @@ def _with_national_signposts(signposts: list[dict]) -> list[dict]:
     return [*signposts, *extra]
 
 
-def _refusal(code: str, message: str, **extra) -> Unprocessable:
-    """A 422 whose error.code names the reason (not_eligible, no_local_service, …)."""
-    error = Unprocessable(message, fields=extra.pop("fields", None), extra={"reason": code, **extra})
-    error.code = code
-    return error
-
-
 def _alternatives(decision: dict, pathway_id: str) -> list[dict]:
     """Other pathways this person may use that have a local service."""
     return [
@@ -82,28 +85,27 @@ def route(decision: dict, pathway: dict, service_id: str | None, facts: dict) ->
         if service is None:
             raise ValidationFailed(fields={"service_id": [f"There is no service with the id {service_id!r}."]})
         if service.pathway != pathway["id"]:
-            raise _refusal("service_does_not_provide_pathway", f"{service.name} does not provide {pathway['name']}.",
+            raise WrongPathwayService(f"{service.name} does not provide {pathway['name']}.",
                            services=[_service_summary(s) for s in local])
         if postcode is not None and not service.covers_postcode(postcode):
-            raise _refusal("service_does_not_cover_postcode",
-                           f"{service.name} does not cover the postcode given. Choose a service that covers it.",
-                           services=[_service_summary(s) for s in local])
+            raise OutsideServiceArea(
+                f"{service.name} does not cover the postcode given. Choose a service that covers it.",
+                services=[_service_summary(s) for s in local])
         return service
     if postcode is None:
-        raise _refusal("postcode_needed",
-                       "We need a postcode (home or GP) to find the local service. Add facts.postcode, or choose a "
-                       "service with service_id.",
-                       fields={"facts.postcode": ["Needed to find the local service."]},
-                       **_national_help(decision, pathway))
+        raise PostcodeNeeded(
+            "We need a postcode (home or GP) to find the local service. Add facts.postcode, or choose a "
+            "service with service_id.",
+            fields={"facts.postcode": ["Needed to find the local service."]},
+            **_national_help(decision, pathway))
     if not local:
-        raise _refusal("no_local_service",
-                       f"There is no {pathway['name']} service in our directory for this postcode. "
-                       "The other help below is open to everyone, and your GP can advise on local support.",
-                       **_national_help(decision, pathway), alternatives=_alternatives(decision, pathway["id"]))
+        raise NoLocalService(
+            f"There is no {pathway['name']} service in our directory for this postcode. "
+            "The other help below is open to everyone, and your GP can advise on local support.",
+            **_national_help(decision, pathway), alternatives=_alternatives(decision, pathway["id"]))
     if len(local) > 1:
-        raise _refusal("choose_service",
-                       "More than one service covers this postcode for this pathway: choose one with service_id.",
-                       services=[_service_summary(s) for s in local])
+        raise ChoiceNeeded("More than one service covers this postcode for this pathway: choose one with service_id.",
+                           services=[_service_summary(s) for s in local])
     return local[0]
 
 
@@ -178,17 +180,15 @@ def create_referral(db: sqlite_utils.Database, data: dict, principal: Principal 
     pathway = next(p for p in decision["pathways"] if p["id"] == pathway_id)
     if pathway["status"] == NOT_ELIGIBLE:
         reasons = [r for r in pathway["reasons"] if r["outcome"] == "not_met"]
-        raise _refusal("not_eligible",
-                       f"From what we were told, {pathway['name']} is not the right service: "
-                       + " ".join(r["explanation"] for r in reasons),
-                       reasons=reasons, alternatives=_alternatives(decision, pathway_id),
-                       signposting=_with_national_signposts(decision["signposting"]))
+        raise NotEligible(f"From what we were told, {pathway['name']} is not the right service: "
+                          + " ".join(r["explanation"] for r in reasons),
+                          reasons=reasons, alternatives=_alternatives(decision, pathway_id),
+                          signposting=_with_national_signposts(decision["signposting"]))
     service = route(decision, pathway, data.get("service_id"), facts)
     if self_referral and not service.accepts_self_referral:
-        raise _refusal("self_referral_not_accepted",
-                       f"{service.name} does not take self-referrals. {pathway['access_route']}",
-                       access_route=pathway["access_route"], service=_service_summary(service),
-                       signposting=_with_national_signposts(decision["signposting"]))
+        raise NoSelfReferral(f"{service.name} does not take self-referrals. {pathway['access_route']}",
+                             access_route=pathway["access_route"], service=_service_summary(service),
+                             signposting=_with_national_signposts(decision["signposting"]))
 
     scope = principal.token_id if principal else "public"
     request_hash = _request_hash({"scope": scope, **data})
