@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 SHARE_WITH_SERVICE = "share_with_service"
 CONTACT_TREATMENT_TEAM = "contact_treatment_team"
@@ -45,7 +47,9 @@ def iso(moment: datetime) -> str:
 class ConsentRecord:
     """One decision a person made about one purpose, for one service or for all (``"*"``).
 
-    ``wording_version`` and ``wording_text`` are exactly what the person was shown or told.
+    ``wording_version`` and ``wording_text`` are exactly what the person was shown or told. ``evidence``
+    holds what else makes the record checkable later: for a texted STOP, the services it withdrew (so that
+    a START gives back only those); for a grant recorded by a service, when and how the person gave it.
     """
 
     subject: str
@@ -58,6 +62,7 @@ class ConsentRecord:
     service_scope: str = ALL_SERVICES
     recorded_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     referral_reference: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -83,6 +88,7 @@ class ConsentRecord:
             "wording_version": self.wording_version,
             "wording_text": self.wording_text,
             "referral_reference": self.referral_reference,
+            "evidence": dict(self.evidence),
         }
 
     @classmethod
@@ -98,8 +104,18 @@ class ConsentRecord:
             service_scope=data.get("service_scope") or ALL_SERVICES,
             recorded_at=utc(data["recorded_at"]),
             referral_reference=data.get("referral_reference"),
+            evidence=_evidence(data.get("evidence")),
             id=data.get("id"),
         )
+
+
+def _evidence(value: Any) -> dict[str, Any]:
+    # Stored as JSON text; records written before evidence existed have none.
+    if not value:
+        return {}
+    if isinstance(value, str):
+        return json.loads(value)
+    return dict(value)
 
 
 def validate(record: ConsentRecord) -> list[str]:

@@ -31,7 +31,7 @@ from consent import SMS_PROMOTIONS, WITHDRAWN
 
 from ..db import connect, write_transaction
 from ..storage import campaigns, outbox
-from ..storage.consents import current_consent, phone_subject, record_consent
+from ..storage.consents import current_consent, phone_subject, record_sms_stop
 from .gateway import TwilioGateway
 from .window import Clock, SendWindow
 
@@ -47,9 +47,9 @@ POLL_SECONDS = 2.0
 
 
 def record_opt_out(db: sqlite_utils.Database, phone_e164: str, how: str) -> None:
-    """A number opted out (STOP, or Twilio's 21610): withdraw SMS consent for every service at once."""
-    record_consent(db, subject=phone_subject(phone_e164), purpose=SMS_PROMOTIONS, decision=WITHDRAWN, method="sms_keyword",
-                   recorded_by="sms", wording_version="sms-stop", wording_text=how, service_id=None)
+    """Twilio reports the number opted out (21610): withdraw SMS consent for every service at once, recording which
+    services that withdrew (so a later START gives back only those; consent.sms_keywords)."""
+    record_sms_stop(db, phone_e164, how, asked_reply_yes=False)
 
 
 def _pid_alive(pid: int) -> bool:

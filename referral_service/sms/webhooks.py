@@ -11,14 +11,12 @@ from flask import Response, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from consent import GRANTED, SMS_PROMOTIONS
-
 from ..api import Blueprint
 from ..db import get_db, write_transaction
 from ..errors import Forbidden
 from ..schemas import ErrorResponseSchema
 from ..storage import outbox
-from ..storage.consents import consent_state, phone_subject, record_consent
+from ..storage.consents import record_sms_stop, restore_sms_after_stop, yes_answers_our_question
 from .dispatcher import OPTED_OUT, record_opt_out
 from .mobiles import InvalidMobile, normalise_uk_mobile
 
@@ -26,7 +24,10 @@ blp = Blueprint("sms_webhooks", __name__, url_prefix="/sms",
                 description="Twilio webhooks (form-encoded, signed with X-Twilio-Signature).")
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
-START_WORDS = frozenset({"START", "YES", "UNSTOP"})
+# Twilio's own opt-in keywords: Twilio re-enables delivery itself; we give back only what the STOP took away.
+START_WORDS = frozenset({"START", "UNSTOP"})
+# An opt-in only as the answer to the question our reply to a STOP asked; otherwise an ordinary reply.
+YES_WORD = "YES"
 HELP_WORDS = frozenset({"HELP", "INFO"})
 URGENT = "If you need urgent help call NHS 111 and choose option 2, or 999 if life is at risk."
 
@@ -67,26 +68,35 @@ def _who(last: dict | None) -> tuple[str, str]:
     return service.name, f"{service.name} on {service.phone} or {service.website}"
 
 
-def _opt_in(db, phone: str, last: dict | None) -> int:
-    """START: restore SMS consent to the services the person had agreed to, and the one that last texted them."""
-    subject = phone_subject(phone)
-    scopes = {row["service_scope"] for row in consent_state(db, subject)
-              if row["purpose"] == SMS_PROMOTIONS and row["service_scope"] != "*"}
-    if last is not None:
-        scopes.add(last["owner_service_id"])
-    for scope in sorted(scopes):
-        record_consent(db, subject=subject, purpose=SMS_PROMOTIONS, decision=GRANTED, method="sms_keyword",
-                       recorded_by="sms", wording_version="sms-start",
-                       wording_text="Replied START to opt back in to promotional texts about employment support.",
-                       service_id=scope)
-    return len(scopes)
+def _kind(db, word: str, phone: str | None, last: dict | None) -> str:
+    """What a text is: stop, start, help or other. Caller holds the transaction, so the answer and the write agree."""
+    if word in STOP_WORDS:
+        return "stop"
+    if word in START_WORDS:
+        return "start"
+    if word == YES_WORD and phone and yes_answers_our_question(
+            db, phone, (last["sent_at"] or last["created_at"]) if last else None):
+        return "start"
+    return "help" if word in HELP_WORDS else "other"
+
+
+def _start_reply(restored: list[str] | None) -> str:
+    if restored is None:  # a repeat of a text already handled (Twilio retries)
+        return ("You will get texts about NHS employment support again from the services you had agreed to. "
+                "Reply STOP to stop them.")
+    if not restored:
+        return ("You have not agreed to texts about NHS employment support from any service, so we will not text you. "
+                "Reply STOP at any time.")
+    names = sorted((_service(s).name if s != "*" and _service(s) else "NHS employment support services") for s in restored)
+    return f"You will get texts about NHS employment support from {', '.join(names)} again. Reply STOP to stop them."
 
 
 @blp.route("/inbound", methods=["POST"])
 @blp.response(200, content_type="application/xml", description="TwiML with our reply")
 @blp.alt_response(403, schema=ErrorResponseSchema, description="Missing or wrong X-Twilio-Signature")
 def inbound():
-    """A text from a phone. STOP family withdraws SMS consent for every service; START/YES/UNSTOP opts in;
+    """A text from a phone. STOP family withdraws SMS consent for every service; START/UNSTOP (and YES, when it
+    answers our reply to a STOP) give back exactly what that STOP took away;
     HELP/INFO says who is texting and how to stop; anything else is stored for the service and answered."""
     _check_signature()
     db = get_db()
@@ -97,20 +107,23 @@ def inbound():
     now = outbox.iso()
     last = outbox.last_promotion_to(db, phone) if phone else None
     name, contact = _who(last)
-    kind = "stop" if word in STOP_WORDS else "start" if word in START_WORDS else "help" if word in HELP_WORDS else "other"
+    restored = None
     with write_transaction(db):
+        kind = _kind(db, word, phone, last)
         new = outbox.record_inbound(db, message_sid=sid, phone_e164=phone, service_id=last["service_id"] if last else None,
                                     campaign_id=last["campaign_id"] if last else None, kind=kind,
                                     body=body if kind == "other" else None, now=now)
         if new and phone and kind == "stop":
-            record_opt_out(db, phone, f"Replied {word} to a promotional text.")
+            # Our answer below asks the number to reply YES to undo it: the one question a bare YES can answer.
+            record_sms_stop(db, phone, f"Replied {word} to a promotional text.", asked_reply_yes=True)
         elif new and phone and kind == "start":
-            _opt_in(db, phone, last)
+            restored = restore_sms_after_stop(db, phone, word)
     current_app.logger.info("sms_inbound", extra={"kind": kind, "duplicate": not new})
     if kind == "stop":
-        return _twiml("You will get no more texts about NHS employment support from any service. Reply START to opt back in.")
+        return _twiml("You will get no more texts about NHS employment support from any service. Changed your mind? "
+                      "Reply YES to get them again from the services you had agreed to.")
     if kind == "start":
-        return _twiml(f"You will get texts about NHS employment support from {name} again. Reply STOP to stop them.")
+        return _twiml(_start_reply(restored))
     if kind == "help":
         return _twiml(f"These texts are from {name}, about NHS employment support. To talk to someone contact {contact}. "
                       "Reply STOP to stop these texts.")

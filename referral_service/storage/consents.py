@@ -10,13 +10,14 @@ Subjects: ``referral:<REFERENCE>`` for the person behind a referral, ``phone:<E.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from consent import ALL_SERVICES, ConsentRecord, PolicyAnswer
+from consent import ALL_SERVICES, GRANTED, SMS_PROMOTIONS, WITHDRAWN, ConsentRecord, PolicyAnswer, sms_keywords
 from consent.policy import may
 from consent.records import iso, utc
 
@@ -84,6 +85,12 @@ def consent_current_covering_index(db: sqlite_utils.Database) -> None:
                "(subject, purpose, service_scope, recorded_at, record_id, decision)")
 
 
+@migrations()
+def consent_evidence(db: sqlite_utils.Database) -> None:
+    # JSON: what makes a record checkable besides its wording (e.g. the services a texted STOP withdrew).
+    db.execute("alter table consent_records add column evidence text")
+
+
 @contextlib.contextmanager
 def atomic(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One transaction: a savepoint inside the caller's transaction, else BEGIN IMMEDIATE … COMMIT."""
@@ -108,11 +115,12 @@ def record_consent(
     service_id: str | None = None,
     recorded_at: datetime | str | None = None,
     referral_reference: str | None = None,
+    evidence: dict | None = None,
 ) -> dict:
     """Append one consent record and update the current state; return the stored record as a dict.
 
-    ``service_id`` None means all services (scope ``"*"``), as for an SMS STOP. Raises
-    ``consent.InvalidConsent`` for an unknown purpose, decision or method.
+    ``service_id`` None means all services (scope ``"*"``), as for an SMS STOP. ``evidence`` is kept as
+    JSON with the record. Raises ``consent.InvalidConsent`` for an unknown purpose, decision or method.
     """
     record = ConsentRecord(
         subject=subject,
@@ -125,9 +133,11 @@ def record_consent(
         service_scope=service_id or ALL_SERVICES,
         recorded_at=utc(recorded_at),
         referral_reference=referral_reference,
+        evidence=evidence or {},
     )
     row = record.to_dict()
     row.pop("id")
+    row["evidence"] = json.dumps(row["evidence"], sort_keys=True) if row["evidence"] else None
     row["created_at"] = iso(utc())
     with atomic(db):
         cursor = db.execute(
@@ -137,6 +147,7 @@ def record_consent(
         row["id"] = cursor.lastrowid
         _upsert_current(db, row)
     row.pop("created_at")
+    row["evidence"] = dict(record.evidence)
     return row
 
 
@@ -157,7 +168,7 @@ def _upsert_current(db: sqlite_utils.Database, row: dict) -> None:
 
 _RECORD_COLUMNS = (
     "id, subject, purpose, decision, method, service_scope, recorded_at, recorded_by, wording_version, "
-    "wording_text, referral_reference"
+    "wording_text, referral_reference, evidence"
 )
 
 
@@ -250,3 +261,46 @@ def rebuild_current(db: sqlite_utils.Database) -> int:
         for row in list(rows):
             _upsert_current(db, row)
     return db.execute("select count(*) from consent_current").fetchone()[0]
+
+
+def sms_records(db: sqlite_utils.Database, phone_e164: str) -> list[ConsentRecord]:
+    """Every SMS-promotions consent record for a mobile number (all services), oldest first."""
+    return _records(db.query(
+        f"select {_RECORD_COLUMNS} from consent_records where subject = ? and purpose = ? order by recorded_at, id",
+        [phone_subject(phone_e164), SMS_PROMOTIONS],
+    ))
+
+
+def record_sms_stop(db: sqlite_utils.Database, phone_e164: str, how: str, *, asked_reply_yes: bool) -> list[str]:
+    """A number opted out by text (or the carrier reported it had): withdraw SMS consent for every service at once,
+    recording which services' consent this STOP withdrew, and whether our answer asked it to reply YES to undo it.
+
+    Returns those service scopes. Caller holds the transaction (the read and the write must agree).
+    """
+    withdrew = sms_keywords.withdrawn_by_stop(sms_records(db, phone_e164))
+    record_consent(db, subject=phone_subject(phone_e164), purpose=SMS_PROMOTIONS, decision=WITHDRAWN,
+                   method="sms_keyword", recorded_by="sms", wording_version="sms-stop", wording_text=how,
+                   service_id=None,
+                   evidence={sms_keywords.WITHDREW: withdrew, sms_keywords.ASKED_YES: asked_reply_yes})
+    return withdrew
+
+
+def restore_sms_after_stop(db: sqlite_utils.Database, phone_e164: str, keyword: str) -> list[str]:
+    """A re-opt-in by text: grant SMS consent again to exactly the services the STOP in force took away (see
+    consent.sms_keywords). Returns the service scopes given back (empty: nothing to give back)."""
+    records = sms_records(db, phone_e164)
+    stop = sms_keywords.latest_stop(records)
+    restored = sms_keywords.restored_by_start(records)
+    for scope in restored:
+        record_consent(db, subject=phone_subject(phone_e164), purpose=SMS_PROMOTIONS, decision=GRANTED,
+                       method="sms_keyword", recorded_by="sms", wording_version="sms-start",
+                       wording_text=f"Replied {keyword} to opt back in to the promotional texts their STOP had stopped.",
+                       service_id=None if scope == ALL_SERVICES else scope,
+                       evidence={"restores_stop_record": stop.id if stop else None})
+    return restored
+
+
+def yes_answers_our_question(db: sqlite_utils.Database, phone_e164: str, last_text_sent_at: str | None) -> bool:
+    """Whether a bare YES from this number answers the question our reply to its STOP asked."""
+    return sms_keywords.yes_answers_our_question(sms_records(db, phone_e164),
+                                                 utc(last_text_sent_at) if last_text_sent_at else None)
