@@ -12,7 +12,8 @@ from __future__ import annotations
 SMI_CONDITIONS = {"psychosis", "bipolar", "personality_disorder", "eating_disorder", "severe_depression",
                   "mh_rehabilitation", "complex_mental_health"}
 PRIMARY_CARE_CONDITIONS = {"anxiety", "depression", "physical_health"}
-TT_CONDITIONS = {"anxiety", "depression"}
+# Severe depression is depression for Talking Therapies, which decides whom it treats (rules CHANGELOG 1.1.0).
+TT_CONDITIONS = {"anxiety", "depression", "severe_depression"}
 TT_ACTIVE = {"waiting", "in_treatment", "recently_discharged"}
 SOURCE = "NHS England, Individual placement and support for severe mental illness: guidance for ICSs (2023), Appendix 1"
 
@@ -28,9 +29,15 @@ def _is(facts: dict, fact: str, expected) -> bool | None:
     return None if value is None else value == expected
 
 
-def _between(facts: dict, low: int, high: int) -> bool | None:
+def _working_age(facts: dict) -> tuple[bool | None, str]:
+    """16 to 65 is working age, 67 and over is not; at 66 it depends on reaching State Pension age."""
     age = facts.get("age")
-    return None if age is None else low <= age <= high
+    if age is None:
+        return None, "age"
+    if age == 66:
+        reached = facts.get("reached_state_pension_age")
+        return (None if reached is None else not reached), "reached_state_pension_age"
+    return 16 <= age <= 65, "age"
 
 
 def _any_of(facts: dict, fact: str, wanted: set) -> bool | None:
@@ -60,7 +67,7 @@ def evaluate(facts: dict) -> dict:
     age = facts.get("age")
     wants = _is(facts, "wants_paid_work", True)
     right_to_work = _is(facts, "right_to_work_uk", True)
-    working_age = _between(facts, 16, 65)
+    working_age, working_age_fact = _working_age(facts)
     pathways = [
         _pathway("ips_smi", [
             ("cohort", _any_of(facts, "conditions", SMI_CONDITIONS), "conditions", "SMI or complex mental health"),
@@ -70,14 +77,14 @@ def evaluate(facts: dict) -> dict:
         _pathway("ips_dna", [
             ("cohort", None if dna_treatment is None else dna_treatment is True, "drug_alcohol_treatment",
              "In structured drug and alcohol treatment"),
-            ("working_age", working_age, "age", "Working age"),
+            ("working_age", working_age, working_age_fact, "Working age"),
             ("right_to_work_uk", right_to_work, "right_to_work_uk", "Can work legally in the UK"),
             ("wants_paid_work", wants, "wants_paid_work", "Wants support with work"),
         ]),
         _pathway("ips_primary_care", [
             ("cohort", _any_of(facts, "conditions", PRIMARY_CARE_CONDITIONS), "conditions",
              "Common mental health or physical health condition"),
-            ("working_age", working_age, "age", "Working age"),
+            ("working_age", working_age, working_age_fact, "Working age"),
             ("right_to_work_uk", right_to_work, "right_to_work_uk", "Can work legally in the UK"),
             ("wants_paid_work", wants, "wants_paid_work", "Wants support with work"),
             ("no_other_dwp_programme", _is(facts, "other_dwp_employment_programme", False),

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from .engine import ELIGIBLE, NEEDS_INFORMATION, NOT_ELIGIBLE, Engine, InvalidFacts
@@ -22,8 +23,14 @@ __all__ = [
 
 @lru_cache(maxsize=1)
 def default_engine() -> Engine:
-    """The engine for the rules shipped in this package, loaded and compiled once per process."""
-    return Engine(load_ruleset(RULES_DIR))
+    """The engine for the rules shipped in this package, loaded and compiled once per process.
+
+    Loader warnings (e.g. an IPS service that takes no self-referrals) are logged once, here.
+    """
+    ruleset = load_ruleset(RULES_DIR)
+    for warning in ruleset.warnings:
+        logging.getLogger(__name__).warning("rules_warning", extra={"warning": warning})
+    return Engine(ruleset)
 
 
 def evaluate(facts: dict) -> dict:

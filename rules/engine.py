@@ -12,6 +12,7 @@ from typing import Any
 
 from .loader import Criterion, Pathway, Ruleset
 from .postcodes import Postcode, parse_postcode
+from .referral_route import referral_route
 
 MET, NOT_MET, UNKNOWN, SKIPPED, VARIES = "met", "not_met", "unknown", "skipped", "varies"
 ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFORMATION = "eligible", "not_eligible", "needs_information"
@@ -123,7 +124,8 @@ class Engine:
                 self._explained.clear()
             explained = self._explained[key] = self._explain(pathway, where, judged, notes)
         services, available = self._local_services(pathway, postcode)
-        return {**explained, "services": services, "available_locally": available}
+        return {**explained, "services": services, "available_locally": available,
+                "referral_route": referral_route(pathway, services)}
 
     def _explain(self, pathway: Pathway, where: str, judged: tuple, notes: tuple[bool, ...]) -> dict:
         variants = self._settings_in_play[(pathway.id, where)]

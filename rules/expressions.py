@@ -84,7 +84,12 @@ class FactTest:
 
 
 class AllOf:
-    """Kleene AND: false if any part is false; else unknown if any part is unknown; else true."""
+    """Kleene AND: false if any part is false; else unknown if any part is unknown; else true.
+
+    When unknown, the missing facts are those of the *first* unknown part: parts are written in the
+    order they would be asked, so a follow-up question (``reached_state_pension_age``, which matters
+    only at 66) is never asked before the question that makes it matter (``age``).
+    """
 
     __slots__ = ("parts", "facts")
 
@@ -93,14 +98,14 @@ class AllOf:
         self.facts = frozenset().union(*(p.facts for p in parts))
 
     def evaluate(self, facts: Mapping[str, Any], settings: Mapping[str, Any]) -> Result:
-        unknown: set[str] = set()
+        unknown: frozenset[str] | None = None
         for part in self.parts:
             value, missing = part.evaluate(facts, settings)
             if value is False:
                 return False, _NONE
-            if value is None:
-                unknown |= missing
-        return (None, frozenset(unknown)) if unknown else (True, _NONE)
+            if value is None and unknown is None:
+                unknown = missing
+        return (None, unknown) if unknown is not None else (True, _NONE)
 
     def settings_used(self) -> set[str]:
         return set().union(*(p.settings_used() for p in self.parts))

@@ -59,6 +59,8 @@ class Pathway:
     settings: dict[str, Any]
     criteria: tuple[Criterion, ...]
     does_not_exclude: tuple[NonExcludingNote, ...]
+    # The guidance expects this pathway's services to take self-referrals (a service that does not is a warning).
+    self_referral_expected: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class Ruleset:
     pathways: tuple[Pathway, ...]
     signposts: tuple[Signpost, ...]
     directory: Directory
+    # Problems that do not stop the rules loading but that whoever maintains them must see (logged at start).
+    warnings: tuple[str, ...] = ()
 
     def pathway(self, pathway_id: str) -> Pathway | None:
         return next((p for p in self.pathways if p.id == pathway_id), None)
@@ -124,6 +128,23 @@ def load_ruleset(rules_dir: Path | str = RULES_DIR) -> Ruleset:
         pathways=tuple(pathways),
         signposts=signposts,
         directory=directory,
+        warnings=_directory_warnings(pathways, directory),
+    )
+
+
+def _directory_warnings(pathways: list[Pathway], directory: Directory) -> tuple[str, ...]:
+    """Services that take no self-referrals on a pathway whose services should (a warning, not an error).
+
+    IPS-for-SMI services "should promote the option to self-refer" (NHS England 2023, 'Integrating IPS and
+    maximising referrals'). The service still loads: a person who finds only such a service is told its
+    access route and phone number (rules.referral_route).
+    """
+    expected = {p.id: p for p in pathways if p.self_referral_expected}
+    return tuple(
+        f"services/{service.area}: {service.id}: takes no self-referrals, but {expected[service.pathway].name} "
+        "services are expected to (people who find only this service are told to call it)"
+        for service in directory.services
+        if service.pathway in expected and not service.accepts_self_referral
     )
 
 
@@ -140,13 +161,14 @@ PATHWAY_KEYS = {
     "id", "name", "short_name", "order", "summary", "access_route", "access_route_source", "length",
     "availability", "zero_exclusion", "never_excludes", "settings", "criteria", "does_not_exclude",
 }
+OPTIONAL_PATHWAY_KEYS = {"does_not_exclude", "settings", "self_referral_expected"}
 
 
 def _load_pathway(path: Path, vocabulary: Vocabulary, sources: dict[str, str]) -> Pathway:
     where = f"pathways/{path.name}"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    expect_keys(data, where, "", required=PATHWAY_KEYS - {"does_not_exclude", "settings"},
-                optional={"does_not_exclude", "settings"})
+    expect_keys(data, where, "", required=PATHWAY_KEYS - OPTIONAL_PATHWAY_KEYS, optional=OPTIONAL_PATHWAY_KEYS)
+    self_referral_expected = expect_type(data.get("self_referral_expected", False), bool, where, "self_referral_expected")
     settings = dict(expect_type(data.get("settings") or {}, dict, where, "settings"))
     for name, value in settings.items():
         expect_type(value, (bool, int, str), where, f"settings.{name}")
@@ -215,6 +237,7 @@ def _load_pathway(path: Path, vocabulary: Vocabulary, sources: dict[str, str]) -
         settings=settings,
         criteria=tuple(criteria),
         does_not_exclude=tuple(notes),
+        self_referral_expected=self_referral_expected,
     )
 
 

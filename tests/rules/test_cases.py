@@ -11,7 +11,7 @@ from rules import default_engine
 
 CASES_DIR = Path(__file__).parent / "cases"
 CASE_KEYS = {"name", "source", "facts", "expect", "missing", "services", "available_locally", "signposting",
-             "no_signposting", "next_question"}
+             "no_signposting", "next_question", "self_referral"}
 
 
 def _load_cases():
@@ -42,6 +42,12 @@ def test_case(case):
         assert [s["id"] for s in by_id[pathway]["services"]] == services
     for pathway, available in (case.get("available_locally") or {}).items():
         assert by_id[pathway]["available_locally"] is available
+    for pathway, self_referral in (case.get("self_referral") or {}).items():
+        route = by_id[pathway]["referral_route"]
+        assert route["self_referral"] is self_referral
+        if not self_referral:  # told exactly how to be referred: the access route and the service's phone
+            service = by_id[pathway]["services"][0]
+            assert by_id[pathway]["access_route"] in route["how"] and service["phone"] in route["how"]
     shown = {s["id"] for s in decision["signposting"]}
     assert set(case.get("signposting") or []) <= shown
     assert not set(case.get("no_signposting") or []) & shown

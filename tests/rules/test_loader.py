@@ -6,9 +6,11 @@ safety hazard, so every mistake here is a hard error at load.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from rules import RulesError, load_ruleset
+from rules import RULES_DIR, RulesError, load_ruleset
 
 
 def _criterion(data, criterion_id):
@@ -24,7 +26,11 @@ def _refused(rules_copy, file, match):
 
 def test_the_shipped_rules_load_with_a_version_and_content_hash():
     ruleset = load_ruleset()
-    assert ruleset.version == "1.0.0"
+    # The version in ruleset.yaml is the newest entry of the CHANGELOG commissioners read.
+    changelog = (RULES_DIR / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = next(line for line in changelog.splitlines() if line.startswith("## "))
+    assert newest.startswith(f"## {ruleset.version} ")
+    assert re.fullmatch(r"\d+\.\d+\.\d+", ruleset.version)
     assert ruleset.content_hash.startswith("sha256:")
     assert ruleset.pathway_ids == ("ips_smi", "ips_dna", "ips_primary_care", "talking_therapies_ea")
 
@@ -42,7 +48,7 @@ def test_a_mistyped_fact_is_refused(rules_copy):
 
 
 def test_an_unknown_operator_is_refused(rules_copy):
-    rules_copy.edit("pathways/ips_dna.yaml", lambda d: _criterion(d, "working_age")["test"].update(op="roughly"))
+    rules_copy.edit("pathways/ips_dna.yaml", lambda d: _criterion(d, "right_to_work_uk")["test"].update(op="roughly"))
     _refused(rules_copy, "pathways/ips_dna.yaml", "unknown operator 'roughly'")
 
 
