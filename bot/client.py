@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 REFERRALS_PATH = "/api/v1/referrals"
+SAFETY_EVENTS_PATH = "/api/v1/safety-events"
 
 
 @dataclass
@@ -40,6 +41,10 @@ class ReferralClient(Protocol):
     def create_referral(self, payload: dict[str, Any], idempotency_key: str) -> ReferralResponse:
         """POST the referral; a retry with the same key must not create a second referral."""
 
+    def record_safety_event(self, event: dict[str, Any]) -> None:
+        """Record a message at risk for the service to follow up: ``{"channel", "sender_id", "text",
+        "risk_level", "category", "conversation_id"}``."""
+
 
 class HttpReferralClient:
     """Calls the referral service over HTTP (for the separate action server)."""
@@ -60,6 +65,18 @@ class HttpReferralClient:
                 return ReferralResponse(response.status, _json(response.read()))
         except urllib.error.HTTPError as error:
             return ReferralResponse(error.code, _json(error.read()))
+
+    def record_safety_event(self, event: dict[str, Any]) -> None:
+        """POST the event with the bot's token (BOT_AUTH_TOKEN); raises on failure (the caller logs it)."""
+        request = urllib.request.Request(
+            self.base_url + SAFETY_EVENTS_PATH,
+            data=json.dumps(event).encode("utf-8"),
+            headers={"Content-Type": "application/json",
+                     "Authorization": "Bearer " + os.environ.get("BOT_AUTH_TOKEN", "")},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=self.timeout):  # noqa: S310 (configured URL)
+            return None
 
 
 def _json(raw: bytes) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from .conversation import (
     ActionCrisisSupport,
     ActionRestartConversation,
     ActionResume,
+    ActionRiskCheck,
     ActionStopConversation,
 )
 from .eligibility_form import ValidateEligibilityForm
@@ -18,7 +19,7 @@ from .referral_form import ValidateReferralForm
 
 ACTION_CLASSES = (
     ValidateEligibilityForm, ValidateReferralForm, ActionStartCheck, ActionCheckEligibility, ActionAskChosenPathway,
-    ActionSubmitReferral, ActionAnswerFaq, ActionCrisisSupport, ActionResume, ActionRestartConversation,
+    ActionSubmitReferral, ActionAnswerFaq, ActionCrisisSupport, ActionRiskCheck, ActionResume, ActionRestartConversation,
     ActionStopConversation,
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -10,6 +11,10 @@ from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
+
+from ..client import get_client
+
+log = logging.getLogger(__name__)
 
 FAQ_RESPONSES = {
     "ask_about_ips": "utter_faq_ips",
@@ -29,31 +34,67 @@ class ActionAnswerFaq(Action):
         return []
 
 
+def _pause(tracker: Tracker) -> list[dict[str, Any]]:
+    """Stop any form (active_loop and requested_slot null) and keep where it was, to resume exactly there."""
+    loop = (tracker.active_loop or {}).get("name")
+    events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
+    if loop:  # a second crisis message while paused keeps the first pause point
+        events += [SlotSet("paused_form", loop), SlotSet("paused_slot", tracker.get_slot(REQUESTED_SLOT))]
+    return events
+
+
+def _record_safety_event(tracker: Tracker, level: str) -> None:
+    """Tell the service, which has a duty to follow up. Never lets a failure delay the crisis help."""
+    message = tracker.latest_message or {}
+    try:
+        get_client().record_safety_event({
+            "channel": "web_chat", "sender_id": tracker.sender_id, "text": str(message.get("text") or ""),
+            "risk_level": level, "category": tracker.get_slot("risk_category"),
+            "conversation_id": tracker.get_slot("conversation_id"),
+        })
+    except Exception as error:  # the help is shown whatever happens to the record
+        log.warning("safety_event_not_recorded", extra={"error_type": type(error).__name__})
+
+
 class ActionCrisisSupport(Action):
-    """Urgent help at once; the questions stop and go on only if the person wants."""
+    """Urgent help at once; any form stops and goes on only if the person wants."""
 
     def name(self) -> str:
         return "action_crisis_support"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_crisis")
-        loop = (tracker.active_loop or {}).get("name") or tracker.get_slot("paused_loop")
-        return [ActiveLoop(None), SlotSet("paused_loop", loop)]
+        _record_safety_event(tracker, "urgent")
+        return _pause(tracker) + [SlotSet("risk_level", "urgent")]
+
+
+class ActionRiskCheck(Action):
+    """Possibly at risk: ask directly, with the crisis lines beside the question; the questions wait."""
+
+    def name(self) -> str:
+        return "action_risk_check"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_risk_check")
+        _record_safety_event(tracker, "check")
+        return _pause(tracker) + [SlotSet("risk_level", "check")]
 
 
 class ActionResume(Action):
-    """Carry on where the person was before the pause."""
+    """Carry on exactly where the person was before the pause: the same form and the same question."""
 
     def name(self) -> str:
         return "action_resume"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        loop = tracker.get_slot("paused_loop")
+        loop, slot = tracker.get_slot("paused_form"), tracker.get_slot("paused_slot")
         dispatcher.utter_message(response="utter_resume")
+        events: list[dict[str, Any]] = [SlotSet("risk_level", None), SlotSet("paused_form", None),
+                                        SlotSet("paused_slot", None)]
         if loop:
-            return [SlotSet("paused_loop", None), FollowupAction(loop)]
-        dispatcher.utter_message(response="utter_ask_goal")
-        return []
+            # The dialogue asks the restored requested_slot again.
+            return events + [ActiveLoop(loop), SlotSet(REQUESTED_SLOT, slot)]
+        return events
 
 
 _KEPT_ON_RESTART = ("campaign_id", "campaign_service_id")
@@ -79,4 +120,4 @@ class ActionStopConversation(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         dispatcher.utter_message(response="utter_stop")
-        return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet("paused_loop", None)]
+        return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), SlotSet("paused_form", None), SlotSet("paused_slot", None)]

@@ -23,7 +23,7 @@ from rules import default_engine
 
 from ..actions import ACTION_CLASSES
 from ..answers import DWP_PROGRAMME, normalise
-from ..safety import detect_risk
+from .safety_check import assess, carries_on, says_safe
 from .domain import load_domain, render
 from .nlu import Interpreter, default_interpreter
 
@@ -90,9 +90,9 @@ class _Turn:
                      "input_channel": "rest", "metadata": {}})
         first_turn = not any(e.get("event") == "bot" for e in self.tracker["events"])
 
-        # Safety first: before anything else, on every message.
-        if detect_risk(text):
-            self.run_action("action_crisis_support")
+        # Safety first: before anything else, on every message (typed, or a button's payload), and
+        # nothing below can override it.
+        if self.safety(text, parsed):
             return
 
         intent = parsed["intent"]["name"]
@@ -108,9 +108,9 @@ class _Turn:
         if intent == "stop" and sure:
             self.run_action("action_stop_conversation")
             return
-        if self.slots.get("paused_loop") and not loop:
-            if intent == "affirm" or intent in GOAL_INTENTS:
-                self.run_action("action_resume")
+        if self.slots.get("paused_form") and not loop:
+            if intent in GOAL_INTENTS or carries_on(text, intent):
+                self.resume()
             elif intent in FAQ_INTENTS:
                 self.run_action("action_answer_faq")
                 self.utter("utter_crisis_paused")
@@ -147,6 +147,46 @@ class _Turn:
             self.utter("utter_anything_else")
         else:
             self.utter("utter_default")
+            self.utter("utter_ask_goal")
+
+    def safety(self, text: str, parsed: dict[str, Any]) -> bool:
+        """The risk check (bot.safety.assess_risk) and its answers; True when it has answered the turn.
+
+        ``urgent``: the crisis help at once, any form stops. ``check``: a direct question, with the
+        crisis lines beside it; an answer that the person is safe resumes exactly where they were,
+        "yes" or anything at risk is urgent. An unclear answer is asked again."""
+        level, category = assess(text)
+        awaiting_check = self.slots.get("risk_level") == "check"
+        if level is None and not awaiting_check:
+            return False
+        if level is not None:
+            self.set_slot("risk_category", category)
+        if level == "urgent" or (level is not None and awaiting_check):
+            self.run_action("action_crisis_support")
+            return True
+        if level == "check":
+            self.run_action("action_risk_check")
+            return True
+        # Awaiting the answer to "are you thinking about ending your life or harming yourself?"
+        intent = parsed["intent"]["name"]
+        safe = says_safe(text, intent)
+        if safe is True:
+            self.resume()
+        elif safe is False:
+            self.run_action("action_crisis_support")
+        else:
+            self.utter("utter_risk_check_again")
+        return True
+
+    def resume(self) -> None:
+        """Carry on where the person was: the same form asks the same question again."""
+        self.run_action("action_resume")
+        loop = self.loop
+        if loop and self.slots.get("requested_slot"):
+            self.ask(self.slots["requested_slot"])
+        elif loop:
+            self.continue_form(loop)
+        elif not self._checked():
             self.utter("utter_ask_goal")
 
     def _checked(self) -> bool:

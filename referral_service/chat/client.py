@@ -27,3 +27,16 @@ class InProcessReferralClient:
             )
         body = response.get_json(silent=True)
         return ReferralResponse(response.status_code, body if isinstance(body, dict) else {})
+
+    def record_safety_event(self, event: dict[str, Any]) -> None:
+        """Store a chat message at risk as a safety event (storage.safety_events), for the service to follow up."""
+        from ..db import get_db
+        from ..storage import safety_events
+
+        with self.app.app_context():
+            db = get_db()
+            safety_events.record_safety_event(
+                db, channel=event["channel"], risk_level=event["risk_level"], category=event.get("category"),
+                text=event.get("text") or "", sender_id=event.get("sender_id"),
+                conversation_id=event.get("conversation_id"),
+            )
