@@ -186,7 +186,10 @@ def create_referral(db: sqlite_utils.Database, data: dict, principal: Principal 
                           signposting=_with_national_signposts(decision["signposting"]))
     service = route(decision, pathway, data.get("service_id"), facts)
     if self_referral and not service.accepts_self_referral:
-        raise NoSelfReferral(f"{service.name} does not take self-referrals. {pathway['access_route']}",
+        # Never just refused: the access route and the service's phone (DOMAIN 'Corrections'; rules 1.1.0).
+        how = (f"{service.name} does not take self-referrals. How to be referred: {pathway['access_route']} "
+               f"You can also call {service.name} on {service.phone} to ask how.")
+        raise NoSelfReferral(how, how_to_refer=how,
                              access_route=pathway["access_route"], service=_service_summary(service),
                              signposting=_with_national_signposts(decision["signposting"]))
 
@@ -308,6 +311,7 @@ def view(db: sqlite_utils.Database, referral: dict, *, detail: bool) -> dict:
         "accessed_at": referral["accessed_at"],
         "finished_at": referral["finished_at"],
         "anonymised": referral["anonymised_at"] is not None,
+        "assigned_staff_id": referral.get("assigned_staff_id"),
     }
     if not detail:
         return body
