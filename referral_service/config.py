@@ -16,6 +16,12 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _rate_limit_keys() -> list[str]:
+    from .extensions import PUBLIC_LIMITS
+
+    return [f"RATELIMIT_{name.upper()}" for name in PUBLIC_LIMITS]
+
+
 def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
     """Read the settings named in CONTRACT.md (and a few of our own) from the environment."""
     env = dict(os.environ if env is None else env)
@@ -36,6 +42,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SMS_RATE_PER_SECOND": float(env.get("SMS_RATE_PER_SECOND", "10")),
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # RATELIMIT_<NAME> for each public limit (extensions.PUBLIC_LIMITS), e.g. RATELIMIT_SELF_REFERRAL.
+        **{key: env[key] for key in _rate_limit_keys() if env.get(key)},
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         # How long a request waits for another writer before answering 503 with Retry-After.
         "DATABASE_BUSY_TIMEOUT_MS": int(env.get("DATABASE_BUSY_TIMEOUT_MS", "5000")),
