@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean browser nlu-model
+.PHONY: run test lint bench clean browser nlu-model frontend
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +12,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The NHS.UK frontend for the staff pages: npm ci (pinned by package-lock.json), then copied into static/nhsuk.
+FRONTEND := referral_service/static/nhsuk/nhsuk-frontend.min.css
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+$(FRONTEND): node_modules/.package-lock.json $(STAMP) referral_service/staff/frontend_assets.py
+	$(BIN)/python -m referral_service.staff.frontend_assets
+frontend: $(FRONTEND)
+
 ## make nlu-model: train the chatbot's intent model into var/nlu (once per change of bot/data/nlu.yml or its code)
 nlu-model: $(STAMP)
 	$(BIN)/python -m bot.engine
 
 ## make run: set up and start the service on http://127.0.0.1:5000 (web chat, /check, /docs, sample data)
-run: $(STAMP) nlu-model
+run: $(STAMP) nlu-model frontend
 	$(BIN)/referral-service serve
 
 ## make browser: Debian's chromium for the browser test (installed only if missing; needs root)
@@ -25,7 +33,7 @@ browser:
 	@if [ ! -x /usr/bin/chromium ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; fi
 
 ## make test: set up and run the whole test suite
-test: $(STAMP) browser nlu-model
+test: $(STAMP) browser frontend nlu-model
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
@@ -37,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules referral_service/static/nhsuk

@@ -9,7 +9,7 @@ from flask import Flask
 
 from rules import default_engine
 
-from . import api, db, errors, extensions, logs, security
+from . import api, db, errors, extensions, logs, security, staff
 from .config import from_environment
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     smorest = api.init_app(app)
     _register_blueprints(app, smorest)
+    staff.init_app(app)
     # After flask-smorest, whose own handlers would otherwise answer in a different shape.
     errors.register_error_handlers(app)
     log.info("app_created", extra={"ruleset_version": default_engine().ruleset.version})

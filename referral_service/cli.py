@@ -43,8 +43,9 @@ def _register_feature_commands() -> None:
     from .auth import tokens_cli
     from .retention import purge_command
     from .sms.cli import COMMANDS as sms_commands
+    from .staff.users_cli import users_cli
 
-    for command in (tokens_cli, purge_command, *sms_commands):
+    for command in (tokens_cli, purge_command, *sms_commands, users_cli):
         register(command)
 
 

@@ -9,4 +9,5 @@ from . import (
     outbox,  # noqa: F401
     referrals,  # noqa: F401
     tokens,  # noqa: F401
+    users,  # noqa: F401
 )

@@ -1,0 +1,6 @@
+// Start the NHS.UK frontend's components (header menu, tabs, error summary focus…). A module script,
+// so browsers too old for the frontend's JavaScript skip it and get the plain pages, which work alone.
+import { initAll } from "../nhsuk/nhsuk-frontend.min.js";
+
+document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
+initAll();
