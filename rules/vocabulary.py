@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import RulesError
 from .postcodes import InvalidPostcode, normalise_postcode
 from .strict import expect_keys, expect_type
+from .yaml_files import read_yaml
 
 FACT_TYPES = {"integer", "boolean", "enum", "enum_list", "postcode", "string"}
 
@@ -27,10 +26,35 @@ class Fact:
     ask_order: int = 1000
     never_excludes: bool = False
     value_labels: dict[str, str] = field(default_factory=dict)
+    # The person's wording (the chat, the self-referral form); see the head of facts.yaml.
+    help: str | None = None
+    hint: str | None = None
+    chat_hint: str | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+    unsure: str | None = None
+    summary_label: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
 
     def label_of(self, value: str) -> str:
         """Plain-English label of an enum value (falls back to the value, made readable)."""
         return self.value_labels.get(value) or value.replace("_", " ").capitalize()
+
+    def answer_label(self, value: Any) -> str:
+        """The person's own label for a value (``True``/``False`` for booleans), as the chat and the form show it."""
+        if self.type == "boolean":
+            value = "yes" if value else "no"
+        return self.answers.get(str(value)) or self.label_of(str(value))
+
+    def choices(self) -> list[tuple[str, str]]:
+        """The person's choices in order, as (value, label): yes/no for booleans, the values for enums."""
+        values = ("yes", "no") if self.type == "boolean" else self.values
+        if self.answers and self.type != "boolean":
+            values = tuple(v for v in self.answers if v in self.values) + tuple(v for v in self.values if v not in self.answers)
+        return [(v, self.answers.get(v) or self.label_of(v)) for v in values]
+
+    def error(self, kind: str) -> str:
+        """The message for a missing (``required``), unreadable (``invalid``) or out-of-range answer."""
+        return self.errors.get(kind) or self.errors.get("invalid") or self.errors.get("required") or f"Answer: {self.question}"
 
     def check(self, value: Any) -> Any:
         """Return the clean value, or raise ValueError saying why it is not acceptable."""
@@ -98,7 +122,7 @@ class Vocabulary:
 def load_vocabulary(path: Path) -> Vocabulary:
     """Load facts.yaml strictly: any unknown key, type or value is a RulesError naming it."""
     where = path.name
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     expect_keys(data, where, "", required={"facts"})
     facts: dict[str, Fact] = {}
     for name, spec in expect_type(data["facts"], dict, where, "facts").items():
@@ -108,7 +132,8 @@ def load_vocabulary(path: Path) -> Vocabulary:
             where,
             key,
             required={"type", "label"},
-            optional={"values", "value_labels", "minimum", "maximum", "question", "ask_order", "never_excludes"},
+            optional={"values", "value_labels", "minimum", "maximum", "question", "ask_order", "never_excludes",
+                      *WORDING_KEYS},
         )
         if spec["type"] not in FACT_TYPES:
             raise RulesError(where, f"{key}.type", f"unknown type {spec['type']!r}")
@@ -126,8 +151,37 @@ def load_vocabulary(path: Path) -> Vocabulary:
             ask_order=int(spec.get("ask_order", 1000)),
             never_excludes=bool(spec.get("never_excludes", False)),
             value_labels=_value_labels(spec, values, where, key),
+            **_wording(spec, values, where, key),
         )
     return Vocabulary(facts)
+
+
+WORDING_KEYS = {"help", "hint", "chat_hint", "answers", "unsure", "summary_label", "errors"}
+ERROR_KINDS = {"required", "invalid", "range", "unknown"}
+
+
+def _wording(spec: dict, values: tuple[str, ...], where: str, key: str) -> dict[str, Any]:
+    """The person's wording of a fact, checked: answers only for values the fact has, known error kinds."""
+    wording: dict[str, Any] = {}
+    for name in ("help", "hint", "chat_hint", "unsure", "summary_label"):
+        if name in spec:
+            if not isinstance(spec[name], str) or not spec[name].strip():
+                raise RulesError(where, f"{key}.{name}", "must be non-empty text")
+            wording[name] = spec[name]
+    answers = expect_type(spec.get("answers") or {}, dict, where, f"{key}.answers")
+    allowed = {"yes", "no"} if spec["type"] == "boolean" else set(values)
+    for value, label in answers.items():
+        if str(value) not in allowed:
+            raise RulesError(where, f"{key}.answers.{value}", f"not a value of this fact; allowed: {', '.join(sorted(allowed))}")
+        if not isinstance(label, str) or not label.strip():
+            raise RulesError(where, f"{key}.answers.{value}", "must be non-empty text")
+    wording["answers"] = {str(k): v for k, v in answers.items()}
+    errors = expect_type(spec.get("errors") or {}, dict, where, f"{key}.errors")
+    for kind in errors:
+        if kind not in ERROR_KINDS:
+            raise RulesError(where, f"{key}.errors.{kind}", f"unknown kind; allowed: {', '.join(sorted(ERROR_KINDS))}")
+    wording["errors"] = dict(errors)
+    return wording
 
 
 def _value_labels(spec: dict, values: tuple[str, ...], where: str, key: str) -> dict[str, str]:
