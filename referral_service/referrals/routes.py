@@ -116,7 +116,8 @@ def change_status(data: dict, reference: str):
     referral = service.load_for_change(db, normalise_reference(reference), principal, "referral.status")
     with write_transaction(db):
         try:
-            referral = referrals.change_status(db, referral["reference"], data["status"], recorded_by=principal.token_id)
+            referral = referrals.change_status(db, referral["reference"], data["status"], recorded_by=principal.token_id,
+                                               occurred_at=data["occurred_at"])
         except referrals.TransitionNotAllowed as error:
             raise Conflict(str(error), extra={"reason": "transition_not_allowed"}) from None
         audit.record(db, actor=principal.token_id, role=principal.role, action=f"referral.status:{data['status']}",
@@ -131,16 +132,22 @@ def change_status(data: dict, reference: str):
 @blp.alt_response(409, schema=ErrorResponseSchema, description="The referral is finished")
 @blp.response(200, ReferralSummaryViewSchema)
 def record_contact(data: dict, reference: str):
-    """Record a contact with the person and its channel. The first clinical contact (face to face, video or
-    phone — never SMS or email) after the person agreed to take part counts as the access."""
+    """Record a contact with the person (or an employer), its channel and when it happened.
+
+    The access (MHSDS) is the first direct contact — face to face, video, phone or talk type, never SMS
+    or email — at which the person agreed to start (`agreed_to_start`), or one after the referral was
+    accepted, whatever order things were recorded in.
+    """
     principal = current_principal()
     db = get_db()
-    occurred_at = data["occurred_at"].isoformat(timespec="microseconds") if data["occurred_at"] else None
+    occurred_at = data["occurred_at"]
     referral = service.load_for_change(db, normalise_reference(reference), principal, "referral.contact")
     with write_transaction(db):
         try:
             referral, counted = referrals.record_contact(db, referral["reference"], data["channel"],
-                                                         recorded_by=principal.token_id, occurred_at=occurred_at)
+                                                         recorded_by=principal.token_id, occurred_at=occurred_at,
+                                                         agreed_to_start=data["agreed_to_start"],
+                                                         contact_with=data["contact_with"])
         except referrals.TransitionNotAllowed as error:
             raise Conflict(str(error), extra={"reason": "referral_finished"}) from None
         audit.record(db, actor=principal.token_id, role=principal.role, action=f"referral.contact:{data['channel']}",

@@ -11,7 +11,8 @@ from marshmallow import fields, validate
 from consent import METHODS
 
 from ..schemas import OpenSchema, facts_schema_class
-from ..storage.referrals import CONTACT_CHANNELS, SOURCES, STATUSES
+from ..storage.referrals import CONTACT_CHANNELS, CONTACT_WITH, SOURCES, STATUSES
+from .when import OccurredAt
 
 SUMMARY_MAX = 2000
 # Ofcom's drama range: reserved, so phonenumbers calls it invalid, but sample and test data use it.
@@ -83,11 +84,25 @@ class ReferralCreatedSchema(ma.Schema):
 
 class StatusChangeSchema(ma.Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    occurred_at = OccurredAt(load_default=None, metadata={
+        "description": "When it happened (ISO date or date-time with offset); defaults to now. For "
+                       "first_appointment_attended with no access recorded yet, this is the access date.",
+        "example": "2024-04-02T10:00:00+01:00"})
 
 
 class ContactSchema(ma.Schema):
-    channel = fields.String(required=True, validate=validate.OneOf(CONTACT_CHANNELS))
-    occurred_at = fields.AwareDateTime(load_default=None, default_timezone=None)
+    channel = fields.String(required=True, validate=validate.OneOf(CONTACT_CHANNELS), metadata={
+        "description": "face_to_face, video, phone and talk_type are direct contacts (they can be the access); "
+                       "sms, email and letter never are"})
+    occurred_at = OccurredAt(load_default=None, metadata={
+        "description": "When the contact happened: an ISO date or a date-time with offset (UK time if none); "
+                       "defaults to now; never in the future", "example": "2024-04-02T10:00:00+01:00"})
+    agreed_to_start = fields.Boolean(load_default=None, metadata={
+        "description": "The person agreed to start at this contact: the first direct contact with agreement is "
+                       "the access (MHSDS). Left out: it counts only once the referral is accepted."})
+    contact_with = fields.String(data_key="with", load_default="person", validate=validate.OneOf(CONTACT_WITH),
+                                 metadata={"description": "person (default) or employer: a contact with an employer "
+                                                          "about the person's job search (never an access)"})
 
 
 class ListQuerySchema(ma.Schema):
@@ -110,6 +125,7 @@ class ReferralSummaryViewSchema(OpenSchema):
     accessed_at = fields.String(allow_none=True)
     finished_at = fields.String(allow_none=True)
     anonymised = fields.Boolean()
+    assigned_staff_id = fields.String(allow_none=True)
 
 
 class ReferralDetailViewSchema(ReferralSummaryViewSchema):

@@ -228,7 +228,7 @@ def create_referral(db: sqlite_utils.Database, data: dict, principal: Principal 
         if consent_answers.get(SMS_PROMOTIONS) is not None:
             _record(db, consents.phone_subject(person["phone"]), SMS_PROMOTIONS,
                     GRANTED if consent_answers[SMS_PROMOTIONS] else REFUSED, method, recorded_by, service.id,
-                    reference, None)
+                    reference, version)  # the channel's own SMS wording when it has one (else the current)
         audit.record(db, actor=principal.token_id if principal else None, role=principal.role if principal else None,
                      action="referral.create", target=reference, service_id=service.id)
         body = {
@@ -246,9 +246,13 @@ def create_referral(db: sqlite_utils.Database, data: dict, principal: Principal 
 def _record(db, subject, purpose, decision, method, recorded_by, service_id, reference, version) -> None:
     shown = wording(purpose, version) if version else None
     shown = shown or current_wording(purpose)
+    # The record keeps the exact words the person saw: the chosen service's name filled in where the
+    # wording names it (the chat's and the form's wording say "{chosen_service_name}").
+    service = default_engine().ruleset.directory.service(service_id)
+    text = shown.text.replace("{chosen_service_name}", service.name) if service else shown.text
     consents.record_consent(
         db, subject=subject, purpose=purpose, decision=decision, method=method, recorded_by=recorded_by,
-        wording_version=shown.version, wording_text=shown.text, service_id=service_id, referral_reference=reference,
+        wording_version=shown.version, wording_text=text, service_id=service_id, referral_reference=reference,
     )
 
 

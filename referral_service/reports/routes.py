@@ -17,6 +17,7 @@ from ..auth import current_principal, require_role
 from ..db import get_db
 from ..schemas import ErrorResponseSchema, OpenSchema
 from ..storage import audit, referrals
+from . import financial_year
 from .csv_export import to_csv
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Referral counts for commissioners.")
@@ -27,13 +28,28 @@ class ReportQuerySchema(ma.Schema):
     service_id = fields.String(load_default=None)
     since = fields.String(load_default=None, validate=validate.Regexp(_MONTH, error="Use YYYY-MM."))
     until = fields.String(load_default=None, validate=validate.Regexp(_MONTH, error="Use YYYY-MM."))
+    financial_year = fields.String(load_default=None, metadata={
+        "description": "A financial year like 2024/25 (April to March); instead of since/until"})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+    @ma.validates_schema
+    def _financial_year(self, data, **kwargs):
+        if data.get("financial_year") is None:
+            return
+        try:
+            year = financial_year.parse(data["financial_year"])
+        except financial_year.BadFinancialYear as error:
+            raise ma.ValidationError(str(error), field_name="financial_year") from None
+        if data.get("since") or data.get("until"):
+            raise ma.ValidationError("Give a financial year or since/until, not both.", field_name="financial_year")
+        data["since"], data["until"] = year.first_day.isoformat()[:7], year.last_day.isoformat()[:7]
 
 
 class ReferralReportSchema(OpenSchema):
     service_id = fields.String(allow_none=True)
     since = fields.String(allow_none=True)
     until = fields.String(allow_none=True)
+    financial_year = fields.String(allow_none=True)
     total = fields.Integer()
     accessed = fields.Integer()
     by = fields.Dict()
@@ -53,6 +69,9 @@ class ReferralReportSchema(OpenSchema):
 def referral_report(query: dict):
     """Counts of referrals (and accesses) by pathway, source, service, month, status and ethnic category.
 
+    Referrals count in the month (or financial year, ``?financial_year=2024/25``) they were made;
+    accesses in the month of the access itself.
+
     Ethnicity uses the NHS Data Dictionary ethnic category codes; ``not_recorded`` where none was given.
     """
     principal = current_principal()
@@ -60,7 +79,8 @@ def referral_report(query: dict):
     db = get_db()
     counts = referrals.report_counts(db, service_id=service_id, since=query["since"], until=query["until"])
     audit.record(db, actor=principal.token_id, role=principal.role, action="report.referrals", service_id=service_id)
-    body = {"service_id": service_id, "since": query["since"], "until": query["until"], **counts}
+    body = {"service_id": service_id, "since": query["since"], "until": query["until"],
+            "financial_year": query["financial_year"], **counts}
     wants_csv = query["format"] == "csv" or request.accept_mimetypes.best == "text/csv"
     if not wants_csv:
         return jsonify(body)

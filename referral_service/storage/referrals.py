@@ -14,6 +14,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from ..db import register_migrations
+from ..reports.financial_year import uk_date
 
 migrations = register_migrations(Migrations("referrals"))
 
@@ -29,9 +30,14 @@ TRANSITIONS = {
 }
 FINISHED = ("declined", "closed")
 SOURCES = ("self", "clinician", "gp", "voluntary_sector", "sms_campaign")
-CONTACT_CHANNELS = ("face_to_face", "video", "phone", "sms", "email", "letter")
-# Access (for MHSDS) is the first clinical contact: never a text or an email (DOMAIN.md; NHSE 2023 fn 13).
-CLINICAL_CHANNELS = ("face_to_face", "video", "phone")
+CONTACT_CHANNELS = ("face_to_face", "video", "phone", "talk_type", "sms", "email", "letter")
+# Access (for MHSDS) is the first direct contact: face to face, video, phone or talk type (for a person
+# unable to speak), never a text or an email (NHS England 2023, 'Access' and footnote 13).
+DIRECT_CHANNELS = ("face_to_face", "video", "phone", "talk_type")
+CLINICAL_CHANNELS = DIRECT_CHANNELS  # the first round's name
+# Who a contact was with: the person, or an employer about the person's job search (IPS fidelity:
+# days from initial assessment to the first face-to-face employer contact, IPS Grow briefing §20e).
+CONTACT_WITH = ("person", "employer")
 
 
 def now_iso() -> str:
@@ -101,10 +107,22 @@ def create_referral_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def access_by_agreement_and_staff(db: sqlite_utils.Database) -> None:
+    """Contacts record whether the person agreed to start, and who the contact was with; referrals
+    record the employment specialist they are assigned to."""
+    db.execute("alter table referral_events add column agreed_to_start integer")
+    db.execute("alter table referral_events add column qualifies_for_access integer not null default 0")
+    db.execute("alter table referral_events add column contact_with text")
+    db.execute("alter table referrals add column assigned_staff_id text")
+    db.execute("create index referrals_staff on referrals (assigned_staff_id)")
+
+
 _PUBLIC_COLUMNS = (
     "reference", "pathway", "service_id", "status", "source", "campaign_id", "phone_e164", "first_name",
     "facts_json", "summary", "ethnicity", "eligibility_status", "ruleset_version", "referrer_token_id",
     "referrer_role", "created_at", "updated_at", "accessed_at", "finished_at", "anonymised_at",
+    "assigned_staff_id",
 )
 
 
@@ -176,24 +194,29 @@ def list_referrals(db: sqlite_utils.Database, *, service_id: str | None = None, 
 
 
 def events(db: sqlite_utils.Database, reference: str) -> list[dict]:
+    """A referral's status changes and contacts, in the order they were recorded."""
     return [
-        {**row, "counts_as_access": bool(row["counts_as_access"])}
+        {**row, "counts_as_access": bool(row["counts_as_access"]),
+         "agreed_to_start": None if row["agreed_to_start"] is None else bool(row["agreed_to_start"])}
         for row in db.query(
-            "select id, kind, from_status, to_status, channel, counts_as_access, occurred_at, recorded_at "
-            "from referral_events where reference = ? order by id",
+            "select id, kind, from_status, to_status, channel, contact_with, agreed_to_start, counts_as_access, "
+            "occurred_at, recorded_at from referral_events where reference = ? order by id",
             [reference],
         )
     ]
 
 
 def _event(db, reference, *, kind, from_status=None, to_status=None, channel=None, counts_as_access=False,
-           occurred_at=None, recorded_by=None) -> None:
+           occurred_at=None, recorded_by=None, agreed_to_start=None, qualifies=False, contact_with=None) -> int:
     at = now_iso()
-    db.execute(
+    cursor = db.execute(
         "insert into referral_events (reference, kind, from_status, to_status, channel, counts_as_access, "
-        "occurred_at, recorded_by, recorded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [reference, kind, from_status, to_status, channel, int(counts_as_access), occurred_at or at, recorded_by, at],
+        "occurred_at, recorded_by, recorded_at, agreed_to_start, qualifies_for_access, contact_with) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [reference, kind, from_status, to_status, channel, int(counts_as_access), occurred_at or at, recorded_by, at,
+         None if agreed_to_start is None else int(agreed_to_start), int(qualifies), contact_with],
     )
+    return cursor.lastrowid
 
 
 class TransitionNotAllowed(ValueError):
@@ -202,7 +225,12 @@ class TransitionNotAllowed(ValueError):
 
 def change_status(db: sqlite_utils.Database, reference: str, to_status: str, *, recorded_by: str | None,
                   occurred_at: str | None = None) -> dict:
-    """Move a referral along the workflow; raise TransitionNotAllowed for a move it does not allow."""
+    """Move a referral along the workflow; raise TransitionNotAllowed for a move it does not allow.
+
+    ``first_appointment_attended`` without a recorded access records one: attending the first
+    appointment is a direct contact with a person who has agreed to start, so it is the access
+    (NHS England 2023, 'Access', fn 13), dated at ``occurred_at`` (or now) with its channel unknown.
+    """
     current = get_referral(db, reference)
     if to_status not in TRANSITIONS.get(current["status"], ()):
         allowed = ", ".join(TRANSITIONS.get(current["status"], ())) or "nothing (it is finished)"
@@ -214,37 +242,76 @@ def change_status(db: sqlite_utils.Database, reference: str, to_status: str, *, 
     )
     _event(db, reference, kind="status", from_status=current["status"], to_status=to_status,
            occurred_at=occurred_at or at, recorded_by=recorded_by)
+    if to_status == "first_appointment_attended" and current["accessed_at"] is None:
+        _event(db, reference, kind="contact", channel=None, contact_with="person", agreed_to_start=True,
+               qualifies=True, occurred_at=occurred_at or at, recorded_by=recorded_by)
+        _refresh_access(db, reference)
     return get_referral(db, reference)
 
 
 def record_contact(db: sqlite_utils.Database, reference: str, channel: str, *, recorded_by: str | None,
-                   occurred_at: str | None = None) -> tuple[dict, bool]:
-    """Record a contact with the person. Return (referral, whether this contact counted as the access).
+                   occurred_at: str | None = None, agreed_to_start: bool | None = None,
+                   contact_with: str = "person") -> tuple[dict, bool]:
+    """Record a contact. Return (referral, whether this contact is now the referral's access).
 
-    The access is the first clinical contact (face to face, video or phone) after the person agreed to
-    take part (status accepted or later). A first contact on a new referral moves it to contacted.
+    The access is the first direct contact (face to face, video, phone, talk type — never SMS or
+    email) at which the person agreed to start — ``agreed_to_start`` — or, when that is not said,
+    one recorded once the referral was accepted. "First" is by when the contacts happened, so a
+    past contact recorded late can become the access; a later status change never moves it.
+    An employer contact (``contact_with="employer"``) is never an access and does not move the status.
     """
     if channel not in CONTACT_CHANNELS:
         raise ValueError(f"channel must be one of {', '.join(CONTACT_CHANNELS)}")
+    if contact_with not in CONTACT_WITH:
+        raise ValueError(f"contact_with must be one of {', '.join(CONTACT_WITH)}")
     referral = get_referral(db, reference)
     if referral["status"] in FINISHED:
         raise TransitionNotAllowed(f"The referral is {referral['status']}; no more contacts can be recorded.")
     at = now_iso()
     occurred_at = occurred_at or at
-    counts = (
-        channel in CLINICAL_CHANNELS
-        and referral["accessed_at"] is None
-        and referral["status"] in ("accepted", "first_appointment_attended")
-    )
-    _event(db, reference, kind="contact", channel=channel, counts_as_access=counts, occurred_at=occurred_at,
-           recorded_by=recorded_by)
-    if counts:
-        db.execute("update referrals set accessed_at = ?, updated_at = ? where reference = ?", [occurred_at, at, reference])
+    if contact_with == "employer":
+        _event(db, reference, kind="employer_contact", channel=channel, contact_with="employer",
+               occurred_at=occurred_at, recorded_by=recorded_by)
+        db.execute("update referrals set updated_at = ? where reference = ?", [at, reference])
+        return get_referral(db, reference), False
+    agreed = agreed_to_start is True or (
+        agreed_to_start is None and referral["status"] in ("accepted", "first_appointment_attended"))
+    qualifies = channel in DIRECT_CHANNELS and agreed
+    event_id = _event(db, reference, kind="contact", channel=channel, contact_with="person",
+                      agreed_to_start=agreed_to_start, qualifies=qualifies, occurred_at=occurred_at,
+                      recorded_by=recorded_by)
+    access_event = _refresh_access(db, reference)
     if referral["status"] == "received":
         change_status(db, reference, "contacted", recorded_by=recorded_by, occurred_at=occurred_at)
     else:
         db.execute("update referrals set updated_at = ? where reference = ?", [at, reference])
-    return get_referral(db, reference), counts
+    return get_referral(db, reference), access_event == event_id
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _refresh_access(db: sqlite_utils.Database, reference: str) -> int | None:
+    """Make the earliest qualifying contact the access (flag and ``accessed_at``); return its event id."""
+    rows = db.execute(
+        "select id, occurred_at from referral_events where reference = ? and qualifies_for_access = 1", [reference]
+    ).fetchall()
+    if not rows:
+        return None
+    event_id, occurred_at = min(rows, key=lambda row: (_moment(row[1]), row[0]))
+    db.execute("update referral_events set counts_as_access = case when id = ? then 1 else 0 end "
+               "where reference = ? and (counts_as_access = 1 or id = ?)", [event_id, reference, event_id])
+    db.execute("update referrals set accessed_at = ? where reference = ?", [occurred_at, reference])
+    return event_id
+
+
+def assign(db: sqlite_utils.Database, reference: str, staff_id: str | None) -> dict:
+    """Assign the referral to an employment specialist (or unassign with None)."""
+    db.execute("update referrals set assigned_staff_id = ?, updated_at = ? where reference = ?",
+               [staff_id, now_iso(), reference])
+    return get_referral(db, reference)
 
 
 # --- idempotency ---------------------------------------------------------------------------------
@@ -291,7 +358,8 @@ REPORT_DIMENSIONS = ("pathway", "source", "service_id", "month", "status", "ethn
 
 def report_counts(db: sqlite_utils.Database, *, service_id: str | None = None, since: str | None = None,
                   until: str | None = None) -> dict[str, Any]:
-    """Counts of referrals by each dimension, plus accesses; ``since``/``until`` are months (YYYY-MM)."""
+    """Counts of referrals (by the month they were made) by each dimension, plus accesses (by the month
+    of the access); ``since``/``until`` are months (YYYY-MM)."""
     where, params = [], []
     if service_id is not None:
         where.append("service_id = ?")
@@ -317,9 +385,16 @@ def report_counts(db: sqlite_utils.Database, *, service_id: str | None = None, s
             f"select {expression} as value, count(*) from referrals{clause} group by value order by value", params
         ).fetchall()
         by[name] = {str(value): count for value, count in rows}
-    total, accessed = db.execute(
-        f"select count(*), count(accessed_at) from referrals{clause}", params
-    ).fetchone()
+    total = db.execute(f"select count(*) from referrals{clause}", params).fetchone()[0]
+    # An access counts in the month it happened, not the month the referral was made (a referral of
+    # 28 March accessed on 2 April is an April access); read in UK time.
+    access_rows = db.execute(
+        "select accessed_at from referrals where accessed_at is not null"
+        + (" and service_id = ?" if service_id is not None else ""),
+        [service_id] if service_id is not None else [],
+    ).fetchall()
+    months = [uk_date(row[0]).isoformat()[:7] for row in access_rows]
+    accessed = sum(1 for month in months if (not since or month >= since) and (not until or month <= until))
     return {"total": total, "accessed": accessed, "by": by}
 
 
