@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import RulesError
 from .postcodes import Postcode, is_valid_prefix, matches_prefix
 from .strict import expect_keys, expect_type
+from .yaml_files import read_yaml
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def load_directory(
     seen: set[str] = set()
     for path in paths:
         where = f"services/{path.name}"
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path)
         expect_keys(
             data,
             where,

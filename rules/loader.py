@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .directory import Directory, load_directory
 from .errors import RulesError
 from .expressions import AllOf, AnyOf, FactTest, compile_condition
 from .sources import render_source
 from .strict import expect_keys, expect_type
 from .vocabulary import Vocabulary, load_vocabulary
+from .yaml_files import read_yaml
 
 RULES_DIR = Path(__file__).parent
 OUTCOMES = ("met", "not_met", "unknown")
@@ -103,7 +102,7 @@ class Ruleset:
 def load_ruleset(rules_dir: Path | str = RULES_DIR) -> Ruleset:
     """Load every file under ``rules_dir``; raise RulesError on the first problem found."""
     rules_dir = Path(rules_dir)
-    meta = yaml.safe_load((rules_dir / "ruleset.yaml").read_text(encoding="utf-8"))
+    meta = read_yaml(rules_dir / "ruleset.yaml")
     expect_keys(meta, "ruleset.yaml", "", required={"version", "sources"})
     sources = expect_type(meta["sources"], dict, "ruleset.yaml", "sources")
     vocabulary = load_vocabulary(rules_dir / "facts.yaml")
@@ -166,7 +165,7 @@ OPTIONAL_PATHWAY_KEYS = {"does_not_exclude", "settings", "self_referral_expected
 
 def _load_pathway(path: Path, vocabulary: Vocabulary, sources: dict[str, str]) -> Pathway:
     where = f"pathways/{path.name}"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     expect_keys(data, where, "", required=PATHWAY_KEYS - OPTIONAL_PATHWAY_KEYS, optional=OPTIONAL_PATHWAY_KEYS)
     self_referral_expected = expect_type(data.get("self_referral_expected", False), bool, where, "self_referral_expected")
     settings = dict(expect_type(data.get("settings") or {}, dict, where, "settings"))
@@ -265,7 +264,7 @@ def _check_template(text: Any, settings: dict[str, Any], where: str, key: str) -
 
 def _load_signposts(path: Path, vocabulary: Vocabulary, sources: dict[str, str]) -> tuple[Signpost, ...]:
     where = path.name
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path)
     expect_keys(data, where, "", required={"signposts"})
     signposts = []
     for index, spec in enumerate(expect_type(data["signposts"], list, where, "signposts")):

@@ -320,6 +320,9 @@ def cached_model(path: Path = NLU_FILE, directory: Path | None = None) -> tuple[
     model = IntentModel.train(load_examples(path))
     try:
         model.save(file)
+        for stale in directory.glob("intents-*.npz"):  # models of earlier examples or code: never loaded again
+            if stale != file:
+                stale.unlink(missing_ok=True)
         log.info("nlu_model_trained", extra={"examples_sha256": hashlib.sha256(path.read_bytes()).hexdigest()[:12]})
     except OSError as error:
         log.warning("nlu_cache_not_written", extra={"error": type(error).__name__})

@@ -15,8 +15,6 @@ from datetime import time as dtime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
 UK = ZoneInfo("Europe/London")
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _RULE = re.compile(r"^(?P<d1>[a-z]{3})(?:-(?P<d2>[a-z]{3}))?\s+(?P<t1>\d{1,2}:\d{2})-(?P<t2>\d{1,2}:\d{2})$")
@@ -38,6 +36,9 @@ class Clock:
 
 @lru_cache(maxsize=16)
 def _bank_holidays(year: int) -> frozenset[date]:
+    # Imported here, not at the top: loading every country's calendars is a noticeable part of a start.
+    import holidays
+
     return frozenset(holidays.UK(subdiv="ENG", years=year))
 
 
