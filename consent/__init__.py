@@ -11,7 +11,7 @@ easy to withdraw as to give; a withdrawal is a new record and never deletes hist
 maximising referrals').
 """
 
-from . import sms_keywords
+from . import purposes, sms_keywords
 from .policy import PolicyAnswer, may
 from .records import (
     ALL_SERVICES,
@@ -32,5 +32,5 @@ from .wording import WEB_CHAT, WEB_FORM, Wording, current_wording, wording
 __all__ = [
     "ALL_SERVICES", "CONTACT_TREATMENT_TEAM", "DECISIONS", "GRANTED", "METHODS", "PURPOSES", "REFUSED",
     "SHARE_WITH_SERVICE", "SMS_PROMOTIONS", "WITHDRAWN", "ConsentRecord", "InvalidConsent", "PolicyAnswer",
-    "WEB_CHAT", "WEB_FORM", "Wording", "current_wording", "may", "sms_keywords", "wording",
+    "WEB_CHAT", "WEB_FORM", "Wording", "current_wording", "may", "purposes", "sms_keywords", "wording",
 ]

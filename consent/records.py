@@ -17,7 +17,14 @@ REFUSED = "refused"
 WITHDRAWN = "withdrawn"
 DECISIONS = (GRANTED, REFUSED, WITHDRAWN)
 
-METHODS = ("web_chat", "clinician", "sms_keyword", "paper", "import", "api")
+METHODS = ("web_chat", "clinician", "sms_keyword", "paper", "import", "api", "face_to_face", "video", "phone",
+           "self_service")
+# How a person gives consent to a service's staff, for a grant the service records (with evidence): never "api"
+# or "import", which say how the record arrived, not how the person gave it.
+GIVEN_TO_SERVICE_METHODS = ("face_to_face", "video", "phone", "paper", "clinician")
+# recorded_by of the records a person makes themselves: the public routes and the web channels ("self"), and
+# their texts (STOP / START) ("sms"). Anything else was recorded by a service, a clinician or an import.
+BY_PERSON = ("self", "sms")
 
 # The service scope meaning "every service": a withdrawal by STOP applies to all of them.
 ALL_SERVICES = "*"
@@ -74,6 +81,11 @@ class ConsentRecord:
     def applies_to(self, service_id: str | None) -> bool:
         """Whether this record speaks for ``service_id`` (a record for all services always does)."""
         return self.service_scope == ALL_SERVICES or (service_id is not None and self.service_scope == service_id)
+
+    @property
+    def made_by_person(self) -> bool:
+        """Whether the person made this decision themselves (not a service, a clinician or an import for them)."""
+        return self.recorded_by in BY_PERSON
 
     def to_dict(self) -> dict:
         return {

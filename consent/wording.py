@@ -67,13 +67,13 @@ _WORDINGS: dict[str, dict[str, str]] = {
         ),
     },
 }
-# The default for callers that do not say which wording they showed (the API).
-_CURRENT = {purpose: "2024-1" for purpose in _WORDINGS}
 
 
 def current_wording(purpose: str) -> Wording:
-    """The wording to show now for a purpose."""
-    version = _CURRENT[purpose]
+    """The wording to show now for a purpose (its version is part of the purpose's data, consent.purposes)."""
+    from .purposes import get
+
+    version = get(purpose).wording_version
     return Wording(purpose, version, _WORDINGS[purpose][version])
 
 

@@ -18,7 +18,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from consent import ALL_SERVICES, GRANTED, SMS_PROMOTIONS, WITHDRAWN, ConsentRecord, PolicyAnswer, sms_keywords
-from consent.policy import may
+from consent.policy import awaits_person, may
 from consent.records import iso, utc
 
 from ..db import register_migrations, write_transaction
@@ -140,12 +140,16 @@ def record_consent(
     row["evidence"] = json.dumps(row["evidence"], sort_keys=True) if row["evidence"] else None
     row["created_at"] = iso(utc())
     with atomic(db):
+        # Read before the insert, in the same transaction: a grant someone else records after the person's own
+        # withdrawal stays in the history but is not the current state until the person confirms it.
+        pending = awaits_person(record, _history(db, subject, purpose))
         cursor = db.execute(
             f"insert into consent_records ({', '.join(row)}) values ({', '.join('?' for _ in row)})",
             list(row.values()),
         )
         row["id"] = cursor.lastrowid
-        _upsert_current(db, row)
+        if not pending:
+            _upsert_current(db, row)
     row.pop("created_at")
     row["evidence"] = dict(record.evidence)
     return row
@@ -173,6 +177,22 @@ _RECORD_COLUMNS = (
 
 
 _JOINED_COLUMNS = ", ".join("r." + c.strip() for c in _RECORD_COLUMNS.split(","))
+
+
+def _history(db: sqlite_utils.Database, subject: str, purpose: str) -> list[ConsentRecord]:
+    return _records(db.query(f"select {_RECORD_COLUMNS} from consent_records where subject = ? and purpose = ?",
+                             [subject, purpose]))
+
+
+def pending_confirmation(db: sqlite_utils.Database, subject: str, purpose: str, service_id: str | None) -> dict | None:
+    """The latest grant recorded for the person by someone else after their own withdrawal, still waiting for the
+    person to confirm it (None when there is none, or when something the person did since has settled it)."""
+    history = sorted(_history(db, subject, purpose), key=lambda r: (r.recorded_at, r.id))
+    relevant = [r for r in history if r.applies_to(service_id)]
+    if not relevant:
+        return None
+    latest = relevant[-1]  # anything recorded since the service's grant (by anyone) settles or replaces it
+    return latest.to_dict() if awaits_person(latest, relevant) else None
 
 
 def referral_subject(reference: str) -> str:
@@ -257,9 +277,14 @@ def rebuild_current(db: sqlite_utils.Database) -> int:
     """Recompute consent_current from the history (the history is the truth); return the rows written."""
     with atomic(db):
         db.execute("delete from consent_current")
-        rows = db.query(f"select {_RECORD_COLUMNS} from consent_records order by recorded_at, id")
-        for row in list(rows):
-            _upsert_current(db, row)
+        rows = list(db.query(f"select {_RECORD_COLUMNS} from consent_records order by recorded_at, id"))
+        seen: dict[tuple[str, str], list[ConsentRecord]] = {}
+        for row in rows:
+            record = ConsentRecord.from_dict(row)
+            earlier = seen.setdefault((record.subject, record.purpose), [])
+            if not awaits_person(record, earlier):
+                _upsert_current(db, row)
+            earlier.append(record)
     return db.execute("select count(*) from consent_current").fetchone()[0]
 
 

@@ -78,7 +78,9 @@ def test_service_records_separate_consent_to_contact_the_treatment_team(app, cli
     before = client.get(f"/api/v1/referrals/{reference}/consents", headers=headers).get_json()
     assert before["current"]["contact_treatment_team"]["allowed"] is False
     response = client.post(f"/api/v1/referrals/{reference}/consents", headers=headers,
-                           json={"purpose": "contact_treatment_team", "decision": "granted", "method": "clinician"})
+                           json={"purpose": "contact_treatment_team", "decision": "granted", "method": "phone",
+                                 "given_at": "2026-01-05T10:30:00+00:00", "recorded_by": "Employment specialist 2",
+                                 "wording_version": "2024-1"})
     assert response.status_code == 201
     after = response.get_json()
     assert after["current"]["contact_treatment_team"]["allowed"] is True
