@@ -13,6 +13,8 @@ from .records import CONTACT_TREATMENT_TEAM, SHARE_WITH_SERVICE, SMS_PROMOTIONS
 # holds the exact text the person saw.
 WEB_CHAT = "web-chat-2026-1"
 WEB_FORM = "web-form-2026-1"
+# The one-question-per-page form (/self-referral, issue 9): names the chosen service; the record fills it in.
+WEB_FORM_PAGES = "web-form-2026-2"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,13 @@ _WORDINGS: dict[str, dict[str, str]] = {
             "will only use it to contact you about help with work. They will ask you again before they talk to "
             "anyone who treats you. You can change your mind at any time by calling them."
         ),
+        WEB_FORM_PAGES: (
+            "We will share what you told us with {chosen_service_name}. This is: your first name, your phone "
+            "number, your answers on these pages (like your age, postcode and health), anything you wrote in your "
+            "own words, and a short summary. They will only use it to contact you about help with work. They will "
+            "ask you again before they talk to anyone who treats you. You can change your mind at any time by "
+            "calling them.\n\nIs it OK to share this with {chosen_service_name}?"
+        ),
     },
     CONTACT_TREATMENT_TEAM: {
         "2024-1": (
@@ -62,6 +71,10 @@ _WORDINGS: dict[str, dict[str, str]] = {
             "is OK to say no. It will not change your referral. You can reply STOP at any time."
         ),
         WEB_FORM: (
+            "Can the NHS send you text messages about work support in the future? It is OK to say no. It will not "
+            "change your referral. You can reply STOP at any time."
+        ),
+        WEB_FORM_PAGES: (
             "Can the NHS send you text messages about work support in the future? It is OK to say no. It will not "
             "change your referral. You can reply STOP at any time."
         ),

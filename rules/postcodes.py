@@ -91,3 +91,26 @@ def matches_prefix(postcode: Postcode, prefix: str) -> bool:
     if squashed.isalpha():
         return postcode.area == squashed
     return postcode.district == squashed
+
+
+# The postcode areas in use in the UK, the Channel Islands and the Isle of Man (Royal Mail). A postcode in
+# the right format but in none of these (the NHS pseudo-postcode ZZ99 3VZ, say) is not a real address.
+UK_POSTCODE_AREAS = frozenset("""
+    AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY E EC EH EN EX
+    FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE
+    NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ
+    TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE
+""".split())
+
+
+def is_real_area(postcode: Postcode) -> bool:
+    """Whether the postcode is in a postcode area that exists (GIR 0AA, Girobank, counts as real)."""
+    return postcode.area in UK_POSTCODE_AREAS or str(postcode) == "GIR 0AA"
+
+
+_SHAPE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+
+
+def looks_like_postcode(text: str) -> bool:
+    """Whether the text has a postcode's shape (letters, digits, digit, two letters), real or not: ``ZZ99 9ZZ``."""
+    return bool(_SHAPE.match(_squash(text)))
