@@ -79,6 +79,13 @@ class UnknownStaff(DomainError):
     code = "validation_error"
 
 
+class InvalidDates(DomainError):
+    """Dates that cannot both be true (a job ending before it started)."""
+
+    kind = "invalid"
+    code = "validation_error"
+
+
 class UnknownJob(DomainError):
     """No such job on this referral."""
 

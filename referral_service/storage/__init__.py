@@ -7,7 +7,9 @@ from . import (
     contacts,  # noqa: F401
     conversations,  # noqa: F401
     outbox,  # noqa: F401
+    outcomes,  # noqa: F401
     referrals,  # noqa: F401
+    staff,  # noqa: F401
     tokens,  # noqa: F401
     users,  # noqa: F401
 )

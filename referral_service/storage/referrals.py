@@ -255,8 +255,8 @@ def record_contact(db: sqlite_utils.Database, reference: str, channel: str, *, r
     """Record a contact. Return (referral, whether this contact is now the referral's access).
 
     The access is the first direct contact (face to face, video, phone, talk type — never SMS or
-    email) at which the person agreed to start — ``agreed_to_start`` — or, when that is not said,
-    one recorded once the referral was accepted. "First" is by when the contacts happened, so a
+    email) at which the person agreed to start — ``agreed_to_start`` — or one recorded once the
+    referral was accepted. "First" is by when the contacts happened, so a
     past contact recorded late can become the access; a later status change never moves it.
     An employer contact (``contact_with="employer"``) is never an access and does not move the status.
     """
@@ -274,8 +274,8 @@ def record_contact(db: sqlite_utils.Database, reference: str, channel: str, *, r
                occurred_at=occurred_at, recorded_by=recorded_by)
         db.execute("update referrals set updated_at = ? where reference = ?", [at, reference])
         return get_referral(db, reference), False
-    agreed = agreed_to_start is True or (
-        agreed_to_start is None and referral["status"] in ("accepted", "first_appointment_attended"))
+    # Once the referral is accepted the person has agreed, whatever the flag says.
+    agreed = agreed_to_start is True or referral["status"] in ("accepted", "first_appointment_attended")
     qualifies = channel in DIRECT_CHANNELS and agreed
     event_id = _event(db, reference, kind="contact", channel=channel, contact_with="person",
                       agreed_to_start=agreed_to_start, qualifies=qualifies, occurred_at=occurred_at,
@@ -425,3 +425,35 @@ def anonymise_finished(db: sqlite_utils.Database, finished_before: str) -> list[
 
 def purge_idempotency_keys(db: sqlite_utils.Database, created_before: str) -> int:
     return db.execute("delete from idempotency_keys where created_at < ?", [created_before]).rowcount
+
+
+# --- after access: rows for outcome reports, caseloads and the MHSDS extract ----------------------
+
+def for_outcomes(db: sqlite_utils.Database, *, service_id: str | None = None) -> list[dict]:
+    """Every referral (of one service, if given) with what the outcome figures need — no name or phone."""
+    sql = ("select reference, pathway, service_id, status, source, ethnicity, facts_json, created_at, accessed_at, "
+           "finished_at, assigned_staff_id from referrals")
+    params: list = []
+    if service_id is not None:
+        sql += " where service_id = ?"
+        params.append(service_id)
+    rows = []
+    for row in db.query(sql + " order by created_at, reference", params):
+        row = dict(row)
+        facts = json.loads(row.pop("facts_json") or "{}")
+        row["employment_status"] = facts.get("employment_status")
+        rows.append(row)
+    return rows
+
+
+def contacts_for(db: sqlite_utils.Database, references: list[str]) -> list[dict]:
+    """Contacts (with the person or an employer) of many referrals, in the order recorded."""
+    found: list[dict] = []
+    for start in range(0, len(references), 500):
+        chunk = references[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.extend(db.query(
+            "select id, reference, kind, channel, contact_with, agreed_to_start, counts_as_access, occurred_at "
+            f"from referral_events where kind in ('contact', 'employer_contact') and reference in ({marks}) "
+            "order by id", chunk))
+    return found
