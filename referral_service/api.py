@@ -95,9 +95,63 @@ class _Api(Api):
 
 
 class Blueprint(SmorestBlueprint):
-    """A flask-smorest Blueprint that parses JSON bodies strictly."""
+    """A flask-smorest Blueprint that parses JSON bodies strictly and documents each operation's security.
+
+    An operation behind ``auth.require_role`` needs the bearer token (so "Authorize" in /docs sends it and
+    "Try it out" works); the other /api/ operations take it optionally (a token changes what some do,
+    e.g. a clinician referral).
+    """
 
     ARGUMENTS_PARSER = StrictJsonParser()
+
+    def _store_endpoint_docs(self, endpoint, obj, parameters, tags, **options):
+        super()._store_endpoint_docs(endpoint, obj, parameters, tags, **options)
+        roles = required_roles(obj)
+        if roles:
+            security = [{"bearer": []}]
+        elif (self.url_prefix or "").startswith("/api/"):
+            security = [{}, {"bearer": []}]
+        else:
+            return
+        for method, doc in self._docs[endpoint].items():
+            if method != "parameters":
+                doc.setdefault("manual_doc", {}).setdefault("security", security)
+                if roles:
+                    doc["manual_doc"].setdefault("x-roles", list(roles))
+
+
+def required_roles(view) -> tuple[str, ...]:
+    """The roles an ``auth.require_role`` wrapper somewhere in the view's decorator chain asks for, or ()."""
+    seen = 0
+    while view is not None and seen < 32:
+        code = getattr(view, "__code__", None)
+        if code is not None and code.co_qualname.startswith("require_role.") and "roles" in code.co_freevars:
+            return tuple(view.__closure__[code.co_freevars.index("roles")].cell_contents)
+        view, seen = getattr(view, "__wrapped__", None), seen + 1
+    return ()
+
+
+def _enum_by_name(converter, field, **kwargs) -> dict:
+    """List the allowed values of pathway, referral status and contact channel fields that the schemas
+    validate in code (the rules or the workflow) rather than with a marshmallow OneOf."""
+    if "enum" in field.metadata or not isinstance(field, ma.fields.String):
+        return {}
+    from rules import default_engine
+
+    from .storage.referrals import CONTACT_CHANNELS, STATUSES
+
+    owner = type(field.parent).__module__ if field.parent is not None else ""
+    values: list = []
+    if field.name == "pathway":
+        values = list(default_engine().ruleset.pathway_ids)
+    elif field.name == "status" and owner.endswith("referrals.schemas"):
+        values = list(STATUSES)
+    elif field.name == "channel" and owner.endswith("referrals.schemas"):
+        values = list(CONTACT_CHANNELS)
+    if not values:
+        return {}
+    # A nullable field's enum must list null too, or null fails validation against the schema.
+    return {"enum": values + ([None] if field.allow_none else [])}
 
 
 def _swagger_ui_dir() -> str:
@@ -115,7 +169,8 @@ DOCS_PAGE = """<!doctype html>
 <script src="/docs/assets/docs-init.js"></script>
 </body></html>"""
 
-DOCS_INIT = "window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true});"
+DOCS_INIT = ("window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, "
+             "persistAuthorization: true});")
 
 
 def init_app(app: Flask) -> Api:
@@ -127,9 +182,12 @@ def init_app(app: Flask) -> Api:
     app.config.setdefault("API_SPEC_OPTIONS", {
         "info": {"description": "Explained eligibility for the four NHS employment-support pathways, "
                                "consented self-referral and referral, and consented SMS promotion."},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"securitySchemes": {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "An API token from `referral-service tokens create --role clinician|service|admin`."}}},
     })
     api = _Api(app)
+    api.ma_plugin.converter.add_attribute_function(_enum_by_name)
 
     docs = FlaskBlueprint("docs", __name__)
 

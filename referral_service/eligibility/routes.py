@@ -8,8 +8,8 @@ from rules import default_engine
 
 from ..api import Blueprint
 from ..extensions import exempt_from_public_limits, limiter, public_limit
-from ..schemas import ErrorResponseSchema, facts_schema_class
-from .schemas import DecisionSchema
+from ..schemas import ErrorResponseSchema
+from .schemas import DecisionSchema, eligibility_request_schema_class
 
 blp = Blueprint(
     "eligibility",
@@ -21,7 +21,7 @@ blp = Blueprint(
 
 @blp.route("/eligibility", methods=["POST"])
 @limiter.limit(public_limit("eligibility"), exempt_when=exempt_from_public_limits)
-@blp.arguments(facts_schema_class(), location="json", as_kwargs=False)
+@blp.arguments(eligibility_request_schema_class(), location="json", as_kwargs=False)
 @blp.response(200, DecisionSchema)
 @blp.alt_response(400, schema=ErrorResponseSchema, description="Bad input: wrong type, unknown value, bad postcode, not JSON")
 @blp.alt_response(413, schema=ErrorResponseSchema, description="Body over 64 KiB")
@@ -29,7 +29,8 @@ blp = Blueprint(
 def check_eligibility(facts: dict):
     """Check eligibility for all four pathways.
 
-    Every fact is optional: a missing fact is unknown, never false. Each pathway says whether the
+    Send the facts flat (`{"age": 34}`) or inside `facts` as `/referrals` takes them
+    (`{"facts": {"age": 34}}`). Every fact is optional: a missing fact is unknown, never false. Each pathway says whether the
     person is eligible, not eligible (a known fact rules them out) or whether more information is
     needed (and which), with the criterion that decided it and its source in the guidance.
     """

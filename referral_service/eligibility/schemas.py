@@ -1,7 +1,31 @@
 """Response schemas for the eligibility decision (for the OpenAPI document)."""
 
+from functools import lru_cache
+
 import marshmallow as ma
 from marshmallow import fields
+
+from ..schemas import facts_schema_class
+
+
+@lru_cache(maxsize=1)
+def eligibility_request_schema_class() -> type[ma.Schema]:
+    """The facts, sent flat (``{"age": 34}``) or wrapped as ``/referrals`` takes them (``{"facts": {"age": 34}}``)."""
+
+    class EligibilityRequest(facts_schema_class()):
+        @ma.pre_load
+        def _unwrap_facts(self, data, **kwargs):
+            if not isinstance(data, dict) or "facts" not in data:
+                return data
+            if len(data) != 1:
+                raise ma.ValidationError({"facts": ['Send the facts flat, or all of them inside "facts": not both.']})
+            if not isinstance(data["facts"], dict):
+                raise ma.ValidationError({"facts": ['Must be an object of facts, like {"age": 34}.']})
+            return data["facts"]
+
+    EligibilityRequest.__doc__ = ('The facts, flat or inside "facts" (as POST /api/v1/referrals takes them). '
+                                  "Every fact is optional: a missing fact is unknown, never false.")
+    return EligibilityRequest
 
 
 class ReasonSchema(ma.Schema):
