@@ -54,6 +54,8 @@ def _register_blueprints(app: Flask, smorest) -> None:
     from .sms.pages import bp as sms_pages
     from .sms.routes import blp as campaigns
     from .sms.webhooks import blp as sms_webhooks
+    from .tools.pages import bp as tools_pages
+    from .tools.routes import blp as tools
 
     app.register_blueprint(health.bp)
     app.register_blueprint(check_page)
@@ -63,6 +65,8 @@ def _register_blueprints(app: Flask, smorest) -> None:
     smorest.register_blueprint(eligibility)
     smorest.register_blueprint(referrals)
     smorest.register_blueprint(referral_outcomes)
+    smorest.register_blueprint(tools)
+    app.register_blueprint(tools_pages)
     smorest.register_blueprint(consents)
     smorest.register_blueprint(reports)
     smorest.register_blueprint(campaigns)

@@ -13,7 +13,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from ..api import Blueprint
 from ..db import get_db, write_transaction
-from ..errors import Forbidden
+from ..errors import Forbidden, NotFound
 from ..schemas import ErrorResponseSchema
 from ..storage import outbox
 from ..storage.consents import record_sms_stop, restore_sms_after_stop, yes_answers_our_question
@@ -29,6 +29,7 @@ START_WORDS = frozenset({"START", "UNSTOP"})
 # An opt-in only as the answer to the question our reply to a STOP asked; otherwise an ordinary reply.
 YES_WORD = "YES"
 HELP_WORDS = frozenset({"HELP", "INFO"})
+MAX_ROW_ID = 2**63 - 1  # SQLite's (and PostgreSQL's bigint) largest row id
 URGENT = "If you need urgent help call NHS 111 and choose option 2, or 999 if life is at risk."
 
 
@@ -134,11 +135,16 @@ def inbound():
 @blp.route("/status", methods=["POST"])
 @blp.response(200, description="Accepted (a repeated or out-of-date callback changes nothing)")
 @blp.alt_response(403, schema=ErrorResponseSchema, description="Missing or wrong X-Twilio-Signature")
+@blp.alt_response(404, schema=ErrorResponseSchema, description="No message of ours has that outbox_id")
 def status():
     """Twilio's delivery status callback for one outbox row (``?outbox_id=``)."""
     _check_signature()
     db = get_db()
     outbox_id = request.args.get("outbox_id", type=int)
+    # Every text we send names its outbox row; a signed callback for any other (or an id past SQLite's integer
+    # range) is not about a message of ours.
+    if outbox_id is None or not 1 <= outbox_id <= MAX_ROW_ID or outbox.get(db, outbox_id) is None:
+        raise NotFound("There is no message of ours with that outbox_id.")
     sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
     state = (request.form.get("MessageStatus") or request.form.get("SmsStatus") or "").lower()
     code = request.form.get("ErrorCode", type=int)

@@ -1,0 +1,1 @@
+"""Commissioner tools: the outcomes target calculator and the workforce planner (API and page)."""
