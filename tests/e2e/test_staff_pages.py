@@ -1,0 +1,167 @@
+"""The staff pages in headless Chromium (Playwright) at phone (390 px) and desktop (1280 px) widths, with
+axe-core at WCAG 2.2 AA: a service works a referral from the inbox to access; a clinician checks a patient
+on /check and refers them. Screenshots go to $SCREENSHOTS_DIR when it is set.
+
+Needs Debian's chromium (`make browser`) and the NHS.UK frontend (`make frontend`; built here if missing).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from werkzeug.serving import make_server
+
+from referral_service import create_app
+from referral_service.cli import main
+from referral_service.staff import frontend_assets
+
+from .test_web_chat import CHROMIUM, CHROMIUM_ARGS, assert_no_axe_violations
+
+PASSWORD = "correct horse battery staple"
+WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+SHOTS = Path(os.environ["SCREENSHOTS_DIR"]) if os.environ.get("SCREENSHOTS_DIR") else None
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    if not frontend_assets.is_built():
+        frontend_assets.build()  # fails clearly when `npm ci` has not run (make does both)
+    database = str(tmp_path_factory.mktemp("staff-e2e") / "e2e.db")
+    app = create_app({"TESTING": True, "DATABASE_PATH": database, "BOT_AUTH_TOKEN": "test-bot-token",
+                      "RATELIMIT_ENABLED": False})
+    for email, role, service in (("sam@sheffield.example", "service", "sheffield-ips-smi"),
+                                 ("dr.khan@gp.example", "clinician", None)):
+        args = ["users", "create", "--email", email, "--role", role] + (["--service", service] if service else [])
+        result = CliRunner().invoke(main, args, input=PASSWORD + "\n", env={"DATABASE_PATH": database})
+        assert result.exit_code == 0, result.output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{server.server_port}", "client": app.test_client()}
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.exists(), "Debian chromium is missing: run `make browser` (apt-get install chromium)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def shot(page, name: str, width: str) -> None:
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+
+
+def check_page(page, name: str, width: str) -> None:
+    """Every page: no horizontal scrolling at this width, and axe finds nothing."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}"
+    assert page.locator("link[href*='nhsuk/nhsuk-frontend.min.css']").count() == 1
+    assert_no_axe_violations(page)
+    shot(page, name, width)
+
+
+def sign_in(page, url: str, email: str) -> None:
+    page.goto(url + "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def make_referral(client) -> str:
+    response = client.post("/api/v1/referrals", json={
+        "pathway": "ips_smi", "facts": {"age": 29, "postcode": "S10 2TN", "conditions": ["bipolar"], "wants_paid_work": True},
+        "person": {"first_name": "Robin", "phone": "07700 900321"}, "consents": {"share_with_service": True},
+        "summary": "Wants to get back into warehouse work, mornings are best."})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["reference"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_service_works_a_referral_from_the_inbox_to_access(browser, live, width):
+    reference = make_referral(live["client"])
+    page = browser.new_page(viewport=WIDTHS[width])
+    page.set_default_timeout(15000)
+    page.goto(live["url"] + "/inbox")
+    assert "/sign-in" in page.url  # signed out: sent to sign in first
+    check_page(page, "sign-in", width)
+
+    page.get_by_label("Email address").fill("sam@sheffield.example")
+    page.get_by_label("Password", exact=True).fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    check_page(page, "sign-in-error", width)
+
+    sign_in(page, live["url"], "sam@sheffield.example")
+    page.wait_for_url(re.compile(r"/inbox"))
+    page.get_by_role("heading", name="Referrals", level=1).wait_for()
+    check_page(page, "inbox", width)
+
+    page.get_by_role("link", name=reference).click()
+    page.get_by_role("heading", name=f"Referral {reference}").wait_for()
+    assert page.get_by_text("Wants to get back into warehouse work").is_visible()
+    check_page(page, "referral", width)
+
+    page.get_by_role("button", name="Accept: the person agreed to start").click()
+    page.get_by_text("The status is updated.").wait_for()
+    page.get_by_label("Phone call").check()
+    page.get_by_label("At this contact the person agreed to start").check()
+    page.get_by_role("button", name="Record the contact").click()
+    page.get_by_text("The contact is recorded.").wait_for()
+    assert page.get_by_text("(counted as the access)").is_visible()
+    check_page(page, "referral-accessed", width)
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_text("You have signed out.").wait_for()
+    page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_clinician_checks_a_patient_and_refers_them(browser, live, width):
+    page = browser.new_page(viewport=WIDTHS[width])
+    page.set_default_timeout(15000)
+    sign_in(page, live["url"], "dr.khan@gp.example")
+    page.wait_for_url(re.compile(r"/check"))
+    check_page(page, "check", width)
+
+    page.locator("#age").fill("34")
+    page.locator("#postcode").fill("S1 2AB")
+    page.locator("input[name=conditions][value=psychosis]").check()
+    page.locator("input[name=wants_paid_work][value=yes]").check()
+    page.get_by_role("button", name="Check eligibility").click()
+    summary = page.locator("#results")
+    summary.wait_for()
+    assert page.locator("#results-title").inner_text().startswith("Eligible for 1 of 4")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'results-title'")
+    assert summary.bounding_box()["y"] < WIDTHS[width]["height"]  # the answer is on the first screen
+    check_page(page, "check-results", width)
+
+    page.get_by_role("button", name="Refer this patient to IPS for severe mental illness").click()
+    page.get_by_role("heading", name="Read this to the patient").wait_for()
+    check_page(page, "check-refer", width)
+    page.get_by_role("button", name="Send the referral").click()
+    assert page.locator(".nhsuk-error-summary").is_visible()  # no agreement recorded, nothing sent
+    check_page(page, "check-refer-error", width)
+    page.get_by_label("I read this to the patient and they agreed").check()
+    page.get_by_label("First name").fill("Jo")
+    page.get_by_label("Mobile or phone number").fill("07700 900456")
+    page.get_by_role("button", name="Send the referral").click()
+    page.get_by_text("Referral sent").wait_for()
+    reference = page.locator(".nhsuk-panel__body strong").inner_text()
+    check_page(page, "referral-sent", width)
+
+    page.get_by_role("link", name="see your referrals").click()
+    page.get_by_role("link", name=reference).wait_for()
+    check_page(page, "my-referrals", width)
+    page.close()
