@@ -36,7 +36,8 @@ import sqlite_utils
 
 from bench.server import free_port, wait_for
 from consent import SMS_PROMOTIONS
-from referral_service.db import connect, migrate, write_transaction
+from referral_service.db import connect, write_transaction
+from referral_service.schema import migrate
 from referral_service.sms.mobiles import normalise_uk_mobile
 
 OUT = Path(__file__).parent / "out"

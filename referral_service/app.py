@@ -9,7 +9,7 @@ from flask import Flask
 
 from rules import default_engine
 
-from . import api, db, errors, extensions, logs, security, staff
+from . import api, db, errors, extensions, logs, schema, security, staff
 from .config import from_environment
 
 log = logging.getLogger(__name__)
@@ -29,15 +29,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     default_engine()  # load and check the rules once, at start: a bad rules file stops the service
 
     db.init_app(app)
+    schema.init_app(app)
     extensions.init_app(app)
     security.init_app(app)
     smorest = api.init_app(app)
     _register_blueprints(app, smorest)
+    _register_commands(app)
     staff.init_app(app)
     # After flask-smorest, whose own handlers would otherwise answer in a different shape.
     errors.register_error_handlers(app)
     log.info("app_created", extra={"ruleset_version": default_engine().ruleset.version})
     return app
+
+
+def _register_commands(app: Flask) -> None:
+    """Each feature adds its commands to ``app.cli`` (the ``referral-service`` CLI runs inside this app)."""
+    from . import auth
+    from .sms import cli as sms_cli
+
+    auth.init_app(app)
+    sms_cli.init_app(app)
 
 
 def _register_blueprints(app: Flask, smorest) -> None:

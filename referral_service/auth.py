@@ -14,9 +14,9 @@ import functools
 from collections.abc import Callable
 
 import click
-from flask import current_app, request
+from flask import Flask, current_app, request
 
-from .db import connect, get_db
+from .db import get_db
 from .errors import Forbidden, Unauthorized
 from .storage import tokens
 from .storage.tokens import Principal
@@ -76,11 +76,9 @@ def tokens_cli() -> None:
     """Create, list and revoke API tokens."""
 
 
-def _db():
-    from .app import create_app
-
-    app = create_app()
-    return connect(app.config["DATABASE_PATH"])
+def init_app(app: Flask) -> None:
+    """Register the ``tokens`` commands (they run on the app's database, with its settings)."""
+    app.cli.add_command(tokens_cli)
 
 
 @tokens_cli.command("create")
@@ -94,7 +92,7 @@ def create_command(role: str, service_id: str | None, label: str) -> None:
     if service_id and default_engine().ruleset.directory.service(service_id) is None:
         raise click.BadParameter(f"unknown service {service_id!r}", param_hint="--service")
     try:
-        token_id, secret = tokens.create_token(_db(), role, service_id, label)
+        token_id, secret = tokens.create_token(get_db(), role, service_id, label)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"Created {role} token {token_id}" + (f" for {service_id}" if service_id else "") + ". Keep it secret:")
@@ -104,7 +102,7 @@ def create_command(role: str, service_id: str | None, label: str) -> None:
 @tokens_cli.command("list")
 def list_command() -> None:
     """List tokens (never their secrets)."""
-    for row in tokens.list_tokens(_db()):
+    for row in tokens.list_tokens(get_db()):
         state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
         click.echo(f"{row['id']}\t{row['role']}\t{row['service_id'] or '-'}\t{state}\t{row['label']}")
 
@@ -113,7 +111,7 @@ def list_command() -> None:
 @click.argument("token_id")
 def revoke_command(token_id: str) -> None:
     """Revoke a token by its id."""
-    if not tokens.revoke_token(_db(), token_id):
+    if not tokens.revoke_token(get_db(), token_id):
         raise click.ClickException(f"No active token {token_id}")
     click.echo(f"Revoked {token_id}")
 

@@ -1,15 +1,48 @@
-"""The ``referral-service`` command line (click)."""
+"""The ``referral-service`` command line: Flask's CLI around ``create_app``.
+
+Every command runs inside the one app the CLI builds, with its settings (``DATABASE_URL`` or
+``DATABASE_PATH``, read-only mode, size cap): a feature registers its commands in its own
+``init_app`` with ``app.cli.add_command`` (``tokens``, ``contacts``, ``dispatch``, ``init-db`` …), so
+``app.test_cli_runner()`` reaches them too. Nothing below ``app.py`` imports it.
+"""
 
 from __future__ import annotations
 
 import click
+from flask import current_app
+from flask.cli import FlaskGroup
 
 from .app import create_app
+from .db import StorageError
+
+_STORAGE_MESSAGES = {
+    "ReadOnly": "The database is read-only (DATABASE_READ_ONLY, a read-only file or a standby): nothing was changed.",
+    "StorageFull": "The database is full (DATABASE_MAX_SIZE_MB or the disk): nothing was changed.",
+    "StorageBusy": "The database stayed busy past DATABASE_BUSY_TIMEOUT_MS: nothing was changed; try again.",
+    "StorageUnavailable": "The database cannot be reached (DATABASE_URL): nothing was changed.",
+}
 
 
-@click.group()
-def main() -> None:
-    """NHS employment support referral and eligibility service."""
+class ReferralServiceGroup(FlaskGroup):
+    """Flask's CLI group; a storage error ends the command with a plain message instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StorageError as error:
+            raise click.ClickException(_STORAGE_MESSAGES.get(type(error).__name__, "The database refused.")) from None
+
+
+main = ReferralServiceGroup(
+    name="referral-service",
+    help="NHS employment support referral and eligibility service.",
+    create_app=create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+)
+# The app is always ours and configured from the environment: Flask's --app, --env-file and --debug do not apply.
+main.params = [p for p in main.params if p.name not in {"app", "env_file", "debug"}]
 
 
 @main.command()
@@ -17,7 +50,7 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="Defaults to $PORT or 5000.")
 def serve(host: str, port: int | None) -> None:
     """Run the service (web chat, API, docs) with the embedded defaults."""
-    app = create_app()
+    app = current_app._get_current_object()
     port = port or app.config["PORT"]
     click.echo(f"Serving on http://{host}:{port}/  (API docs: /docs, clinician check: /check)")
     from .sms.embedded import start_in_process
@@ -27,25 +60,17 @@ def serve(host: str, port: int | None) -> None:
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
-@main.command("init-db")
-def init_db() -> None:
-    """Create the database schema (also done at every start)."""
-    app = create_app()
-    click.echo(f"Database ready at {app.config['DATABASE_PATH']}")
-
-
 def register(command: click.Command) -> None:
-    """Let a feature add its commands (tokens, contacts, dispatch, purge) to the group."""
+    """Add a command to the group itself (for features that do not yet register in their ``init_app``)."""
     main.add_command(command)
 
 
 def _register_feature_commands() -> None:
-    from .auth import tokens_cli
+    # Commands whose features do not yet add them in their own init_app (each builds its own app).
     from .retention import purge_command
-    from .sms.cli import COMMANDS as sms_commands
     from .staff.users_cli import users_cli
 
-    for command in (tokens_cli, purge_command, *sms_commands, users_cli):
+    for command in (purge_command, users_cli):
         register(command)
 
 

@@ -29,6 +29,10 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
     port = int(env.get("PORT", "5000"))
     return {
         "DATABASE_PATH": env.get("DATABASE_PATH", str(var_dir / "referral-service.db")),
+        # PostgreSQL for several instances (postgresql://user@host:5432/db); unset: SQLite at DATABASE_PATH.
+        "DATABASE_URL": env.get("DATABASE_URL") or None,
+        # PostgreSQL connections each process keeps open (a pool shared by its threads).
+        "DATABASE_POOL_SIZE": int(env.get("DATABASE_POOL_SIZE", "10")),
         "PORT": port,
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
         # Without a configured token the bot tracker is closed to everyone but this process.

@@ -1,125 +1,141 @@
-"""The SQLite database (sqlite-utils): one file, WAL mode, a busy timeout, migrations at start.
+"""The data layer: one interface over two engines, and the one way storage commits.
 
-Each aggregate owns its tables in its own storage module and registers a named migration set here
-(``register_migrations``), so features can add tables without touching each other's history.
-SQL stays inside those storage modules: a PostgreSQL backend can replace them without touching
-the web layer.
+- Embedded default: a SQLite file in WAL mode at ``DATABASE_PATH`` (``engines/sqlite.py``).
+- At scale: PostgreSQL at ``DATABASE_URL=postgresql://…`` (``engines/postgres.py``), pooled per process.
+
+Storage modules (``storage/*``) own all SQL, written once in our dialect (``?`` placeholders; the
+PostgreSQL engine translates it). Every database object has:
+
+    db.execute(sql, params) -> cursor     db.query(sql, params) -> dicts    db.executemany(sql, rows)
+    db.transaction()  (``transaction(db)``): the only way storage commits; nests with savepoints
+    db.dialect ("sqlite" | "postgresql"), db.writes_work(), db.close()
+
+and ``db.conn`` behaves like a ``sqlite3.Connection`` on both engines, for older code. Busy, full,
+read-only and unreachable databases raise ``StorageBusy``, ``StorageFull``, ``ReadOnly`` and
+``StorageUnavailable``, which ``errors.py`` maps to 503s. Migrations are listed in ``schema.py``.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
-import sqlite_utils
 from flask import Flask, current_app, g
-from sqlite_utils.migrations import Migrations
+
+from .engines import sqlite
+from .engines.errors import ReadOnly, StorageBusy, StorageError, StorageFull, StorageUnavailable
+from .engines.sqlite import SqliteDatabase
+
+__all__ = ["Database", "ReadOnly", "StorageBusy", "StorageError", "StorageFull", "StorageUnavailable", "connect",
+           "connect_for", "get_db", "init_app", "is_postgres_url", "register_migrations", "storage_error", "transaction",
+           "write_transaction"]
 
 BUSY_TIMEOUT_MS = 5000
-_MIGRATION_SETS: list[Migrations] = []
-_lock = threading.Lock()
+# SqliteDatabase or engines.postgres.PostgresDatabase: the same interface (see the module docstring).
+Database = Any
+_REGISTERED: list = []
 
 
-def register_migrations(migrations: Migrations) -> Migrations:
-    """Add a feature's migration set; they are applied in registration order."""
-    if all(m.name != migrations.name for m in _MIGRATION_SETS):
-        _MIGRATION_SETS.append(migrations)
-    return migrations
+def is_postgres_url(target: Any) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://", "postgresql+psycopg://"))
 
 
-def connect(path: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, read_only: bool = False,
-            max_size_mb: float | None = None) -> sqlite_utils.Database:
-    """Open the database file with the settings every connection needs.
+def connect(target: str | Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, read_only: bool = False,
+            max_size_mb: float | None = None, pool_size: int = 10, pooled: bool = True) -> Database:
+    """Open the database: a ``postgresql://`` URL, or the path of the SQLite file.
 
-    ``read_only`` opens it so that any write fails (a maintenance window: the service still answers
-    eligibility and reads); ``max_size_mb`` caps the file (a write past it fails as "disk full").
+    ``read_only`` refuses every write (a maintenance window: the service still answers eligibility
+    and reads); ``max_size_mb`` caps a SQLite file (a write past it fails as ``StorageFull``).
     """
-    path = Path(path)
-    if str(path) != ":memory:" and not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    target, uri = (f"file:{path}?mode=ro", True) if read_only else (str(path), False)
-    conn = sqlite3.connect(target, timeout=busy_timeout_ms / 1000, check_same_thread=False, uri=uri)
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    if max_size_mb:
-        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
-        conn.execute(f"PRAGMA max_page_count = {int(max_size_mb * 1024 * 1024 // page_size)}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    db = sqlite_utils.Database(conn)
-    if str(path) != ":memory:" and not read_only:
-        db.enable_wal()
-    return db
+    if is_postgres_url(target):
+        from .engines import postgres
+
+        url = str(target).replace("postgresql+psycopg://", "postgresql://", 1)
+        return postgres.connect(url, busy_timeout_ms=busy_timeout_ms, read_only=read_only, pool_size=pool_size,
+                                pooled=pooled)
+    return sqlite.connect(target, busy_timeout_ms=busy_timeout_ms, read_only=read_only, max_size_mb=max_size_mb)
 
 
-def connect_for(app: Flask) -> sqlite_utils.Database:
-    """A connection with the app's database settings (DATABASE_PATH, busy timeout, read-only, size cap)."""
-    config = app.config
-    return connect(
-        config["DATABASE_PATH"],
-        busy_timeout_ms=int(config.get("DATABASE_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)),
-        read_only=bool(config.get("DATABASE_READ_ONLY", False)),
-        max_size_mb=config.get("DATABASE_MAX_SIZE_MB") or None,
-    )
+def database_target(config: Mapping[str, Any]) -> str:
+    """Where the app's data lives: DATABASE_URL when set, else the SQLite file at DATABASE_PATH."""
+    return config.get("DATABASE_URL") or config["DATABASE_PATH"]
 
 
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply every pending migration; return the names applied."""
-    _import_features()
-    applied = []
-    with _lock:
-        for migrations in _MIGRATION_SETS:
-            pending = [m.name for m in migrations.pending(db)]
-            if pending:
-                migrations.apply(db)
-                applied.extend(f"{migrations.name}:{name}" for name in pending)
-    return applied
+def connect_for(app_or_config: Flask | Mapping[str, Any], **overrides: Any) -> Database:
+    """A connection with the app's database settings (URL or path, busy timeout, read-only, size cap, pool)."""
+    config = app_or_config.config if isinstance(app_or_config, Flask) else app_or_config
+    options = {
+        "busy_timeout_ms": int(config.get("DATABASE_BUSY_TIMEOUT_MS") or BUSY_TIMEOUT_MS),
+        "read_only": bool(config.get("DATABASE_READ_ONLY", False)),
+        "max_size_mb": config.get("DATABASE_MAX_SIZE_MB") or None,
+        "pool_size": int(config.get("DATABASE_POOL_SIZE") or 10),
+        **overrides,
+    }
+    return connect(database_target(config), **options)
 
 
-def _import_features() -> None:
-    # Importing a storage module registers its migration set.
-    from . import storage  # noqa: F401
-
-
-def get_db() -> sqlite_utils.Database:
-    """The request's database connection (one per request, closed at teardown)."""
+def get_db() -> Database:
+    """The request's database connection (one per request, closed or given back to the pool at teardown)."""
     if "db" not in g:
         g.db = connect_for(current_app)
     return g.db
 
 
+def transaction(db: Database, *, exclusive: bool = True) -> AbstractContextManager:
+    """``with transaction(db):`` — one transaction, committed at the end, rolled back on any error.
+
+    Inside another it is a savepoint (so storage functions can be called alone or together).
+    ``exclusive`` keeps one writer at a time on PostgreSQL as on SQLite (see ``PostgresDatabase``).
+    """
+    return db.transaction(exclusive=exclusive)
+
+
+# The name storage modules have always used (BEGIN IMMEDIATE on SQLite): the same helper.
+write_transaction = transaction
+
+
+def storage_error(error: BaseException) -> StorageError | None:
+    """Our storage error for a driver error from either engine (busy, full, read-only, unreachable)."""
+    if isinstance(error, StorageError):
+        return error
+    mapped = sqlite.storage_error(error)
+    if mapped is None and type(error).__module__.startswith("psycopg"):
+        from .engines import postgres
+
+        mapped = postgres.storage_error(error)
+    return mapped
+
+
+def register_migrations(migrations):
+    """Older storage modules register their set here; ``schema.py`` runs them after the ones it lists."""
+    if all(m.name != migrations.name for m in _REGISTERED):
+        _REGISTERED.append(migrations)
+    return migrations
+
+
+def registered_migrations() -> list:
+    return list(_REGISTERED)
+
+
 def init_app(app: Flask) -> None:
-    if not app.config.get("DATABASE_READ_ONLY"):
-        db = connect(app.config["DATABASE_PATH"])
-        try:
-            migrate(db)
-        finally:
-            db.conn.close()
+    """Close (or give back) the request's connection at teardown. Migrations: ``schema.init_app``."""
 
     @app.teardown_appcontext
     def _close(_exc):
         db = g.pop("db", None)
         if db is not None:
-            db.conn.close()
+            db.close()
 
 
-class write_transaction:
-    """``with write_transaction(db):`` — BEGIN IMMEDIATE … COMMIT, rolled back on any error.
+def close_pools() -> None:
+    """Close this process's PostgreSQL pools (tests; harmless on SQLite)."""
+    import sys
 
-    IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading a read lock;
-    the busy timeout then makes the second one wait its turn.
-    """
+    postgres = sys.modules.get("referral_service.engines.postgres")
+    if postgres is not None:
+        postgres.close_pools()
 
-    def __init__(self, db: sqlite_utils.Database):
-        self.conn = db.conn
 
-    def __enter__(self):
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.conn.execute("COMMIT")
-        elif self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
-        return False
+__all__ += ["SqliteDatabase", "close_pools", "database_target", "registered_migrations"]

@@ -14,6 +14,8 @@ import traceback
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from .db import ReadOnly, StorageBusy, StorageFull, StorageUnavailable, storage_error
+
 log = logging.getLogger(__name__)
 
 
@@ -135,28 +137,29 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 
 
 def storage_error_response(error: Exception):
-    """A clear 503 for a database that is busy, full or read-only; None for any other error.
+    """A clear 503 for a database that is busy, full, read-only or unreachable; None for any other error.
 
-    Nothing is half-written in these cases: each write is one transaction, rolled back on error, so
-    the client can safely retry (with the same Idempotency-Key).
+    The database layer raises our own storage errors (``db.StorageBusy`` …); a driver error that reached
+    here some other way is classified by the same layer. Nothing is half-written in these cases: each
+    write is one transaction, rolled back on error, so the client can safely retry (same Idempotency-Key).
     """
-    import sqlite3
-
-    if not isinstance(error, sqlite3.OperationalError | sqlite3.DatabaseError):
-        return None
-    text = str(error).lower()
-    if "locked" in text or "busy" in text:
+    error = storage_error(error)
+    if isinstance(error, StorageBusy):
         log.warning("database_busy")
         return error_response(503, "service_busy", "The service is busy. Nothing was saved; please try again shortly.",
                               headers={"Retry-After": "2"})
-    if "full" in text:
+    if isinstance(error, StorageFull):
         log.error("database_full")
         return error_response(503, "storage_full", "We cannot save anything right now (storage is full). Nothing was "
                               "saved; please try again later or phone the service.", headers={"Retry-After": "300"})
-    if "readonly" in text or "read-only" in text:
+    if isinstance(error, ReadOnly):
         log.warning("database_read_only")
         return error_response(503, "read_only", "The service is in read-only maintenance. Nothing was saved; please "
                               "try again later.", headers={"Retry-After": "300"})
+    if isinstance(error, StorageUnavailable):
+        log.error("database_unavailable")
+        return error_response(503, "service_unavailable", "We cannot reach our records right now. Nothing was saved; "
+                              "please try again shortly.", headers={"Retry-After": "5"})
     return None
 
 

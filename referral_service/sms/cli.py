@@ -7,14 +7,11 @@ import time
 from pathlib import Path
 
 import click
+from flask import Flask, current_app
 
 from rules import default_engine
 
-
-def _app():
-    from ..app import create_app
-
-    return create_app()
+from ..db import get_db
 
 
 @click.group("contacts")
@@ -31,15 +28,13 @@ def import_command(service_id: str, rejects_path: Path | None, file: Path) -> No
     """Import FILE.csv for a service. Exits 0 unless the file cannot be read; a re-import changes nothing."""
     from tqdm import tqdm
 
-    from ..db import connect
     from .contacts_import import UnreadableFile, count_rows, import_contacts
     from .routes import owner_kind
 
     if owner_kind(service_id) is None:
         known = ", ".join(s.id for s in default_engine().ruleset.directory.services)
         raise click.BadParameter(f"unknown service {service_id!r} (known: {known})", param_hint="--service")
-    app = _app()
-    db = connect(app.config["DATABASE_PATH"])
+    db = get_db()
     started = time.perf_counter()
     with tqdm(total=count_rows(file), unit="row", desc="Importing", file=sys.stderr, disable=None) as bar:
         try:
@@ -62,11 +57,10 @@ def import_command(service_id: str, rejects_path: Path | None, file: Path) -> No
 @click.command("dispatch")
 @click.option("--until-idle", is_flag=True, help="Stop when nothing is queued (otherwise run until stopped).")
 def dispatch_command(until_idle: bool) -> None:
-    """Send queued campaign texts through Twilio (one dispatcher at a time; safe to kill and restart)."""
+    """Send queued campaign texts (run as many as you like against one PostgreSQL; safe to kill and restart)."""
     from .dispatcher import Dispatcher
 
-    app = _app()
-    dispatcher = Dispatcher(app.config["DATABASE_PATH"], dict(app.config))
+    dispatcher = Dispatcher(dict(current_app.config))
     try:
         sent = dispatcher.run(until_idle=until_idle, max_wait_for_lease=float("inf") if not until_idle else 60.0)
     except KeyboardInterrupt:
@@ -84,8 +78,7 @@ def sandbox_command(host: str, port: int) -> None:
 
     from .sandbox import create_sandbox_app
 
-    app = _app()
-    config = app.config
+    config = current_app.config
     sandbox = create_sandbox_app(account_sid=config["TWILIO_ACCOUNT_SID"], auth_token=config["TWILIO_AUTH_TOKEN"],
                                  inbound_url=config["PUBLIC_BASE_URL"].rstrip("/") + "/sms/inbound")
     click.echo(f"SMS sandbox on http://{host}:{port}/  (set TWILIO_API_URL=http://{host}:{port})")
@@ -93,3 +86,9 @@ def sandbox_command(host: str, port: int) -> None:
 
 
 COMMANDS = (contacts_cli, dispatch_command, sandbox_command)
+
+
+def init_app(app: Flask) -> None:
+    """Register the SMS commands (``contacts import``, ``dispatch``, ``sms-sandbox``) on the app's CLI."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

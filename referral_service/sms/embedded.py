@@ -50,7 +50,7 @@ def start_in_process(app: Flask, host: str = "127.0.0.1") -> dict[str, str]:
         url = start_sandbox(config, host, int(port))
         config["TWILIO_API_URL"] = url
         started["sandbox"] = url
-    dispatcher = Dispatcher(config["DATABASE_PATH"], dict(config))
+    dispatcher = Dispatcher(dict(config))
     thread = threading.Thread(target=dispatcher.run, kwargs={"max_wait_for_lease": float("inf")},
                               name="sms-dispatcher", daemon=True)
     thread.start()

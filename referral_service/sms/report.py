@@ -5,29 +5,21 @@ from __future__ import annotations
 import csv
 import io
 
-import sqlite_utils
-
 from ..storage import outbox
 from ..storage.referrals import campaign_conversions
 
 
-def campaign_report(db: sqlite_utils.Database, campaign: dict) -> dict:
-    counts = outbox.counts(db, campaign["id"])
-    kinds = dict(db.execute("select kind, count(*) from sms_inbound where campaign_id = ? group by kind", [campaign["id"]]))
-    opted_out_at_twilio = db.execute("select count(*) from sms_outbox where campaign_id = ? and error_code = 21610",
-                                     [campaign["id"]]).fetchone()[0]
-    segments = db.execute("select coalesce(sum(segments), 0) from sms_outbox where campaign_id = ? and twilio_sid is not null",
-                          [campaign["id"]]).fetchone()[0]
-    skipped = dict(db.execute("select coalesce(skip_reason, 'failed_at_twilio'), count(*) from sms_outbox "
-                              "where campaign_id = ? and status = 'skipped' group by 1", [campaign["id"]]))
+def campaign_report(db, campaign: dict) -> dict:
+    figures = outbox.campaign_figures(db, campaign["id"])
+    counts, kinds = figures["counts"], figures["inbound"]
     referrals = campaign_conversions(db, campaign["id"])
     reached = counts["sent"] + counts["delivered"] + counts["undelivered"]
     return {
         "id": campaign["id"], "name": campaign["name"], "status": campaign["status"], "counts": counts,
-        "recipients": campaign["recipients"], "opt_outs": kinds.get("stop", 0) + opted_out_at_twilio,
+        "recipients": campaign["recipients"], "opt_outs": kinds.get("stop", 0) + figures["opted_out_at_provider"],
         "replies": kinds.get("other", 0) + kinds.get("help", 0), "self_referrals": referrals,
-        "conversion_rate": round(referrals / reached, 4) if reached else None, "segments": segments,
-        "skipped_by_reason": skipped,
+        "conversion_rate": round(referrals / reached, 4) if reached else None, "segments": figures["segments"],
+        "skipped_by_reason": figures["skipped_by_reason"],
     }
 
 

@@ -163,8 +163,7 @@ def list_replies():
     """Replies stored for the caller's service (never silently dropped)."""
     principal = current_principal()
     if principal.role != "service":
-        rows = list(get_db().query("select id, service_id, campaign_id, kind, body, received_at from sms_inbound "
-                                   "where kind = 'other' order by id desc limit 500"))
+        rows = outbox.all_replies(get_db())
     else:
         rows = outbox.inbound_for_service(get_db(), principal.service_id)
     return jsonify({"replies": rows})

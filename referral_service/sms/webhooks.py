@@ -17,7 +17,8 @@ from ..errors import Forbidden, NotFound
 from ..schemas import ErrorResponseSchema
 from ..storage import outbox
 from ..storage.consents import record_sms_stop, restore_sms_after_stop, yes_answers_our_question
-from .dispatcher import OPTED_OUT, record_opt_out
+from .dispatcher import record_opt_out
+from .gateway import OPTED_OUT, TwilioProvider
 from .mobiles import InvalidMobile, normalise_uk_mobile
 
 blp = Blueprint("sms_webhooks", __name__, url_prefix="/sms",
@@ -150,10 +151,12 @@ def status():
     code = request.form.get("ErrorCode", type=int)
     changed = False
     if outbox_id is not None and sid:
-        changed = outbox.apply_status(db, outbox_id, sid, state, code, outbox.iso())
-        if changed and code == OPTED_OUT:
-            row = outbox.get(db, outbox_id)
-            with write_transaction(db):
+        # The status and the opt-out it reports stand or fall together: one transaction.
+        with write_transaction(db):
+            changed = outbox.apply_status(db, outbox_id, sid, TwilioProvider.delivery_status(state), code, outbox.iso(),
+                                          provider=TwilioProvider.name, opted_out=code == OPTED_OUT)
+            if changed and code == OPTED_OUT:
+                row = outbox.get(db, outbox_id)
                 record_opt_out(db, row["phone_e164"], "Twilio reported the number has opted out (21610).")
     current_app.logger.info("sms_status", extra={"outbox_id": outbox_id, "status": state, "changed": changed})
     return Response("", status=200, mimetype="text/plain")

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from ..db import Database
+from ..migrations import Migrations
 
-from ..db import register_migrations
-
-migrations = register_migrations(Migrations("sms_contacts"))
+migrations = Migrations("sms_contacts")
 
 COLUMNS = ("service_id", "person_ref", "first_name", "phone_e164", "postcode", "postcode_area", "postcode_district",
            "conditions", "in_smhc", "sms_consent", "sms_consent_recorded_at", "sms_consent_method", "row_hash",
@@ -21,7 +19,7 @@ COLUMNS = ("service_id", "person_ref", "first_name", "phone_e164", "postcode", "
 
 
 @migrations()
-def create_contacts(db: sqlite_utils.Database) -> None:
+def create_contacts(db: Database) -> None:
     db.execute("""
         create table sms_contacts (
             id integer primary key,
@@ -56,41 +54,41 @@ def create_contacts(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def contacts_preview_index(db: sqlite_utils.Database) -> None:
+def contacts_preview_index(db: Database) -> None:
     # The campaign preview reads a service's contacts grouped by number with their audience facts:
     # a covering index in number order makes that one sequential read with no sort.
     db.execute("create index sms_contacts_preview on sms_contacts (service_id, phone_e164, id, conditions, in_smhc, "
                "postcode_area, postcode_district, first_name)")
 
 
-def existing_hashes(db: sqlite_utils.Database, service_id: str) -> dict[str, str]:
+def existing_hashes(db: Database, service_id: str) -> dict[str, str]:
     """person_ref → row hash of the service's current contacts."""
     return dict(db.execute("select person_ref, row_hash from sms_contacts where service_id = ?", [service_id]).fetchall())
 
 
-def upsert_contacts(db: sqlite_utils.Database, rows: Iterable[dict]) -> None:
+def upsert_contacts(db: Database, rows: Iterable[dict]) -> None:
     """Insert or replace contacts (caller holds the transaction)."""
     placeholders = ", ".join("?" for _ in COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in {"service_id", "person_ref", "imported_at"})
-    db.conn.executemany(
+    db.executemany(
         f"insert into sms_contacts ({', '.join(COLUMNS)}) values ({placeholders}) "
         f"on conflict (service_id, person_ref) do update set {updates}",
-        ([row[c] for c in COLUMNS] for row in rows),
+        [[row[c] for c in COLUMNS] for row in rows],
     )
 
 
-def consent_already_imported(db: sqlite_utils.Database, service_id: str) -> set[tuple[str, str, str]]:
+def consent_already_imported(db: Database, service_id: str) -> set[tuple[str, str, str]]:
     return {tuple(r) for r in db.execute(
         "select subject, decision, recorded_at_raw from sms_consent_imports where service_id = ?", [service_id])}
 
 
-def mark_consent_imported(db: sqlite_utils.Database, service_id: str, keys: Iterable[tuple[str, str, str]], now: str) -> None:
-    db.conn.executemany(
+def mark_consent_imported(db: Database, service_id: str, keys: Iterable[tuple[str, str, str]], now: str) -> None:
+    db.executemany(
         "insert or ignore into sms_consent_imports (service_id, subject, decision, recorded_at_raw, imported_at) "
         "values (?, ?, ?, ?, ?)",
-        ((service_id, s, d, r, now) for s, d, r in keys),
+        [(service_id, s, d, r, now) for s, d, r in keys],
     )
 
 
-def count_contacts(db: sqlite_utils.Database, service_id: str) -> int:
+def count_contacts(db: Database, service_id: str) -> int:
     return db.execute("select count(*) from sms_contacts where service_id = ?", [service_id]).fetchone()[0]

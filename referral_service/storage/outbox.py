@@ -1,9 +1,14 @@
 """The SMS outbox: one row per recipient of a campaign, frozen at send time, and its delivery state.
 
 Status moves forward only: queued → sending → sent → delivered | undelivered | failed, or queued →
-skipped (consent gone at the moment of sending, or the number opted out at Twilio). A row is marked
-``sending`` and committed *before* the Twilio call, so that after a crash the dispatcher knows
-which rows may or may not have reached Twilio and reconciles them instead of re-sending blindly.
+skipped (consent gone at the moment of sending, or the number opted out at the provider). A row is
+claimed — marked ``sending`` with the dispatcher's id and committed — *before* the provider call, so
+after a crash the rows that may or may not have reached the provider are known and reconciled
+instead of re-sent blindly. Claims take rows no other dispatcher holds (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL; SQLite has one writer at a time), so any number of dispatchers can run at once.
+
+Provider-neutral: ``provider`` names who carried the text (``twilio``) and ``provider_message_id`` is
+its id for the message; each provider module maps its own statuses and error codes to ours.
 """
 
 from __future__ import annotations
@@ -11,26 +16,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from ..db import transaction
+from ..migrations import Migrations
 
-from ..db import register_migrations
-
-migrations = register_migrations(Migrations("sms_outbox"))
+migrations = Migrations("sms_outbox")
 
 QUEUED, SENDING, SENT, DELIVERED, UNDELIVERED, FAILED, SKIPPED = (
     "queued", "sending", "sent", "delivered", "undelivered", "failed", "skipped")
+STATUSES = (QUEUED, SENDING, SENT, DELIVERED, UNDELIVERED, FAILED, SKIPPED)
 # Counted against the frequency cap: the person got, or is about to get, a promotion.
 CAPPED = (QUEUED, SENDING, SENT, DELIVERED)
-# Twilio's message statuses → ours, with a rank so a late or repeated callback never moves a row back.
-TWILIO_STATUS = {"accepted": SENT, "scheduled": SENT, "queued": SENT, "sending": SENT, "sent": SENT,
-                 "delivered": DELIVERED, "undelivered": UNDELIVERED, "failed": FAILED, "canceled": FAILED,
-                 "read": DELIVERED, "receiving": SENT, "received": SENT}
+# A rank, so that a late or repeated status report never moves a row back.
 RANK = {QUEUED: 0, SENDING: 1, SENT: 2, DELIVERED: 3, UNDELIVERED: 3, FAILED: 3, SKIPPED: 3}
+OPTED_OUT = "opted_out"  # the reason on a row the provider refused because the number had opted out there
 
 
 @migrations()
-def create_outbox(db: sqlite_utils.Database) -> None:
+def create_outbox(db) -> None:
     db.execute("""
         create table sms_outbox (
             id integer primary key,
@@ -77,110 +79,170 @@ def create_outbox(db: sqlite_utils.Database) -> None:
         )""")
 
 
+@migrations()
+def provider_neutral_columns_and_claims(db) -> None:
+    # The provider's message id and name instead of Twilio's SID; who claimed a row (several dispatchers).
+    db.execute("alter table sms_outbox rename column twilio_sid to provider_message_id")
+    db.execute("alter table sms_outbox add column provider text")
+    db.execute("alter table sms_outbox add column claimed_by text")
+    db.execute("update sms_outbox set provider = 'twilio' where provider_message_id is not null")
+    db.execute("update sms_outbox set skip_reason = 'opted_out' where error_code = 21610 and skip_reason is null")
+    db.execute("create index sms_outbox_claimed on sms_outbox (status, claimed_by)")
+    # Every running dispatcher, with a heartbeat: rows claimed by one that stopped are reconciled by the others.
+    db.execute("""
+        create table sms_dispatchers (
+            id text primary key,
+            host text not null,
+            pid integer not null,
+            started_at text not null,
+            heartbeat_at text not null
+        )""")
+    db.execute("drop table sms_dispatcher_lease")
+
+
 def iso(moment: datetime | None = None) -> str:
     return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def enqueue(db: sqlite_utils.Database, rows: Iterable[dict], now: str) -> int:
+_INSERT = ("insert into sms_outbox (campaign_id, owner_service_id, service_id, contact_id, phone_e164, body, segments, "
+           "status, next_attempt_at, created_at, updated_at)")
+
+
+def enqueue(db, rows: Iterable[dict], now: str) -> int:
     """Insert frozen recipients (caller holds the transaction)."""
-    cursor = db.conn.executemany(
-        "insert into sms_outbox (campaign_id, owner_service_id, service_id, contact_id, phone_e164, body, segments, "
-        "status, next_attempt_at, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
-        ((r["campaign_id"], r["owner_service_id"], r["service_id"], r["contact_id"], r["phone_e164"], r["body"],
-          r["segments"], now, now, now) for r in rows),
+    cursor = db.executemany(
+        _INSERT + " values (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        [(r["campaign_id"], r["owner_service_id"], r["service_id"], r["contact_id"], r["phone_e164"], r["body"],
+          r["segments"], now, now, now) for r in rows],
     )
     return cursor.rowcount
 
 
-def enqueue_select(db: sqlite_utils.Database, select_sql: str, params: list, now: str) -> int:
+def enqueue_select(db, select_sql: str, params: list, now: str) -> int:
     """Insert frozen recipients straight from a query (caller holds the transaction).
 
     ``select_sql`` yields (campaign_id, owner_service_id, service_id, contact_id, phone_e164, body,
     segments) in the order they should be sent.
     """
-    cursor = db.execute(
-        "insert into sms_outbox (campaign_id, owner_service_id, service_id, contact_id, phone_e164, body, segments, "
-        f"status, next_attempt_at, created_at, updated_at) select *, 'queued', ?, ?, ? from ({select_sql})",
-        [now, now, now, *params],
-    )
+    cursor = db.execute(_INSERT + f" select frozen.*, 'queued', ?, ?, ? from ({select_sql}) as frozen",
+                        [now, now, now, *params])
     return cursor.rowcount
 
 
-def due(db: sqlite_utils.Database, now: str, limit: int = 100) -> list[dict]:
+def due(db, now: str, limit: int = 100) -> list[dict]:
     return list(db.query("select * from sms_outbox where status = 'queued' and next_attempt_at <= ? order by id limit ?",
                          [now, limit]))
 
 
-def next_due_at(db: sqlite_utils.Database) -> str | None:
-    row = db.execute("select min(next_attempt_at) from sms_outbox where status = 'queued'").fetchone()
-    return row[0]
+def next_due_at(db) -> str | None:
+    return db.execute("select min(next_attempt_at) from sms_outbox where status = 'queued'").fetchone()[0]
 
 
-def in_flight(db: sqlite_utils.Database) -> list[dict]:
-    return list(db.query("select * from sms_outbox where status = 'sending' order by id"))
+def any_unfinished(db) -> bool:
+    """Whether anything is still queued or in flight."""
+    return db.execute("select 1 from sms_outbox where status in ('queued', 'sending') limit 1").fetchone() is not None
 
 
-def get(db: sqlite_utils.Database, outbox_id: int) -> dict | None:
+def get(db, outbox_id: int) -> dict | None:
     rows = list(db.query("select * from sms_outbox where id = ?", [outbox_id]))
     return rows[0] if rows else None
 
 
-def mark_sending(db: sqlite_utils.Database, outbox_id: int, now: str) -> bool:
-    with db.conn:
+def claim_due(db, holder: str, now: str, limit: int) -> list[dict]:
+    """Claim up to ``limit`` due rows for dispatcher ``holder`` (marked ``sending``, committed); in send order.
+
+    Rows another dispatcher is claiming at this moment are skipped, not waited for.
+    """
+    skip_locked = " for update skip locked" if db.dialect == "postgresql" else ""
+    with transaction(db, exclusive=False):
+        rows = list(db.query(
+            "update sms_outbox set status = 'sending', sending_started_at = ?, attempts = attempts + 1, claimed_by = ?, "
+            "updated_at = ? where status = 'queued' and id in (select id from sms_outbox where status = 'queued' "
+            f"and next_attempt_at <= ? order by id limit ?{skip_locked}) returning *",
+            [now, holder, now, now, limit]))
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def mark_sending(db, outbox_id: int, now: str, holder: str | None = None) -> bool:
+    """Claim one queued row (committed); False if it was not queued any more."""
+    with transaction(db, exclusive=False):
         cursor = db.execute("update sms_outbox set status = 'sending', sending_started_at = ?, attempts = attempts + 1, "
-                            "updated_at = ? where id = ? and status = 'queued'", [now, now, outbox_id])
+                            "claimed_by = ?, updated_at = ? where id = ? and status = 'queued'",
+                            [now, holder, now, outbox_id])
     return cursor.rowcount == 1
 
 
-def mark_sent(db: sqlite_utils.Database, outbox_id: int, sid: str, twilio_status: str, now: str) -> None:
-    """The message reached Twilio (status from its answer; a callback may already have moved it on)."""
-    status = TWILIO_STATUS.get(twilio_status, SENT)
-    with db.conn:
-        db.execute("update sms_outbox set twilio_sid = coalesce(twilio_sid, ?), sent_at = coalesce(sent_at, ?), "
-                   "updated_at = ? where id = ?", [sid, now, now, outbox_id])
-        _advance(db, outbox_id, status, None, now)
+def mark_sent(db, outbox_id: int, provider: str, message_id: str, status: str, now: str) -> None:
+    """The provider took the message (``status`` ours; a status report may already have moved it on)."""
+    with transaction(db, exclusive=False):
+        db.execute("update sms_outbox set provider_message_id = coalesce(provider_message_id, ?), "
+                   "provider = coalesce(provider, ?), sent_at = coalesce(sent_at, ?), updated_at = ? where id = ?",
+                   [message_id, provider, now, now, outbox_id])
+        _advance(db, outbox_id, status if status in RANK else SENT, None, now)
 
 
-def requeue(db: sqlite_utils.Database, outbox_id: int, next_attempt_at: str, error_code: int | None, now: str) -> None:
-    with db.conn:
-        db.execute("update sms_outbox set status = 'queued', next_attempt_at = ?, error_code = ?, updated_at = ? "
-                   "where id = ? and status = 'sending'", [next_attempt_at, error_code, now, outbox_id])
+def requeue(db, outbox_id: int, next_attempt_at: str, error_code: int | None, now: str, holder: str | None = None) -> bool:
+    """Back to ``queued`` (the provider never got it); only while still ``sending`` under ``holder``'s claim."""
+    with transaction(db, exclusive=False):
+        cursor = db.execute("update sms_outbox set status = 'queued', next_attempt_at = ?, error_code = ?, claimed_by = null, "
+                            "updated_at = ? where id = ? and status = 'sending' and coalesce(claimed_by, '') = ?",
+                            [next_attempt_at, error_code, now, outbox_id, holder or ""])
+    return cursor.rowcount == 1
 
 
-def finish(db: sqlite_utils.Database, outbox_id: int, status: str, now: str, *, reason: str | None = None,
+def take_over(db, outbox_id: int, from_holder: str | None, to_holder: str) -> bool:
+    """Take a row left ``sending`` by a stopped dispatcher, so that only one dispatcher settles it."""
+    with transaction(db, exclusive=False):
+        cursor = db.execute("update sms_outbox set claimed_by = ? where id = ? and status = 'sending' "
+                            "and coalesce(claimed_by, '') = ?", [to_holder, outbox_id, from_holder or ""])
+    return cursor.rowcount == 1
+
+
+def back_off(db, outbox_id: int, next_attempt_at: str, error_code: int | None) -> None:
+    """Delay a queued row's next attempt (after a retryable failure)."""
+    with transaction(db, exclusive=False):
+        db.execute("update sms_outbox set next_attempt_at = ?, error_code = ? where id = ? and status = 'queued'",
+                   [next_attempt_at, error_code, outbox_id])
+
+
+def finish(db, outbox_id: int, status: str, now: str, *, reason: str | None = None,
            error_code: int | None = None) -> None:
-    """Close a row that never reached Twilio: skipped (with a reason) or failed (with Twilio's code)."""
-    with db.conn:
+    """Close a row that never reached the provider: skipped (with a reason) or failed (with the provider's code)."""
+    with transaction(db, exclusive=False):
         db.execute("update sms_outbox set status = ?, skip_reason = ?, error_code = ?, final_at = ?, updated_at = ? "
                    "where id = ? and status in ('queued', 'sending')", [status, reason, error_code, now, now, outbox_id])
 
 
-def _advance(db: sqlite_utils.Database, outbox_id: int, status: str, error_code: int | None, now: str) -> bool:
+def _advance(db, outbox_id: int, status: str, error_code: int | None, now: str, reason: str | None = None) -> bool:
     row = db.execute("select status from sms_outbox where id = ?", [outbox_id]).fetchone()
     if row is None or RANK.get(status, 0) <= RANK.get(row[0], 0):
         return False
     final = now if RANK[status] == 3 else None
     db.execute("update sms_outbox set status = ?, error_code = coalesce(?, error_code), final_at = coalesce(?, final_at), "
-               "updated_at = ? where id = ?", [status, error_code, final, now, outbox_id])
+               "skip_reason = coalesce(?, skip_reason), updated_at = ? where id = ?",
+               [status, error_code, final, reason, now, outbox_id])
     return True
 
 
-def apply_status(db: sqlite_utils.Database, outbox_id: int, sid: str, twilio_status: str, error_code: int | None,
-                 now: str) -> bool:
-    """A status callback: move the row forward (never back); a repeated callback changes nothing."""
-    status = TWILIO_STATUS.get(twilio_status)
-    if status is None:
+def apply_status(db, outbox_id: int, message_id: str, status: str | None, error_code: int | None, now: str, *,
+                 provider: str = "twilio", opted_out: bool = False) -> bool:
+    """A provider's status report, in our statuses: move the row forward (never back); a repeat changes nothing.
+
+    ``opted_out``: the provider refused because the number had opted out there (the row's reason says so).
+    """
+    if status not in RANK:
         return False
-    with db.conn:
-        row = db.execute("select twilio_sid from sms_outbox where id = ?", [outbox_id]).fetchone()
-        if row is None or (row[0] is not None and row[0] != sid):
+    with transaction(db, exclusive=False):
+        row = db.execute("select provider_message_id from sms_outbox where id = ?", [outbox_id]).fetchone()
+        if row is None or (row[0] is not None and row[0] != message_id):
             return False
-        db.execute("update sms_outbox set twilio_sid = coalesce(twilio_sid, ?), sent_at = coalesce(sent_at, ?) "
-                   "where id = ?", [sid, now, outbox_id])
-        return _advance(db, outbox_id, status, error_code, now)
+        db.execute("update sms_outbox set provider_message_id = coalesce(provider_message_id, ?), "
+                   "provider = coalesce(provider, ?), sent_at = coalesce(sent_at, ?) where id = ?",
+                   [message_id, provider, now, outbox_id])
+        return _advance(db, outbox_id, status, error_code, now, OPTED_OUT if opted_out else None)
 
 
-def counts(db: sqlite_utils.Database, campaign_id: str) -> dict[str, int]:
+def counts(db, campaign_id: str) -> dict[str, int]:
     result = dict.fromkeys((QUEUED, SENT, DELIVERED, FAILED, UNDELIVERED, SKIPPED), 0)
     for status, n in db.execute("select status, count(*) from sms_outbox where campaign_id = ? group by status",
                                 [campaign_id]):
@@ -188,22 +250,84 @@ def counts(db: sqlite_utils.Database, campaign_id: str) -> dict[str, int]:
     return result
 
 
-def last_promotion_to(db: sqlite_utils.Database, phone_e164: str) -> dict | None:
-    """The latest promotion that reached Twilio for this number (who is texting them)."""
+def campaign_figures(db, campaign_id: str) -> dict:
+    """What a campaign report needs from the outbox and the replies."""
+    return {
+        "counts": counts(db, campaign_id),
+        "inbound": dict(db.execute("select kind, count(*) from sms_inbound where campaign_id = ? group by kind",
+                                   [campaign_id]).fetchall()),
+        "opted_out_at_provider": db.execute("select count(*) from sms_outbox where campaign_id = ? and skip_reason = ?",
+                                            [campaign_id, OPTED_OUT]).fetchone()[0],
+        "segments": db.execute("select coalesce(sum(segments), 0) from sms_outbox where campaign_id = ? "
+                               "and provider_message_id is not null", [campaign_id]).fetchone()[0],
+        "skipped_by_reason": dict(db.execute(
+            "select coalesce(skip_reason, 'failed_at_provider'), count(*) from sms_outbox "
+            "where campaign_id = ? and status = 'skipped' group by coalesce(skip_reason, 'failed_at_provider')",
+            [campaign_id]).fetchall()),
+    }
+
+
+def last_promotion_to(db, phone_e164: str) -> dict | None:
+    """The latest promotion that reached the provider for this number (who is texting them)."""
     rows = list(db.query("select * from sms_outbox where phone_e164 = ? and status in ('sent', 'delivered', 'undelivered', "
                          "'sending') order by id desc limit 1", [phone_e164]))
     return rows[0] if rows else None
 
 
-def record_inbound(db: sqlite_utils.Database, *, message_sid: str | None, phone_e164: str | None, service_id: str | None,
+def record_inbound(db, *, message_sid: str | None, phone_e164: str | None, service_id: str | None,
                    campaign_id: str | None, kind: str, body: str | None, now: str) -> bool:
-    """Store an inbound text once (Twilio may retry a webhook); False when already stored. Caller holds the transaction."""
+    """Store an inbound text once (a provider may retry a webhook); False when already stored. Caller holds the transaction."""
     cursor = db.execute("insert or ignore into sms_inbound (message_sid, phone_e164, service_id, campaign_id, kind, body, "
                         "received_at) values (?, ?, ?, ?, ?, ?, ?)",
                         [message_sid, phone_e164, service_id, campaign_id, kind, body, now])
     return cursor.rowcount == 1
 
 
-def inbound_for_service(db: sqlite_utils.Database, service_id: str) -> list[dict]:
+def inbound_for_service(db, service_id: str) -> list[dict]:
     return list(db.query("select id, phone_e164, campaign_id, kind, body, received_at from sms_inbound "
                          "where service_id = ? and kind = 'other' order by id desc", [service_id]))
+
+
+def all_replies(db, limit: int = 500) -> list[dict]:
+    """Replies that were not a keyword, every service's, newest first (admins)."""
+    return list(db.query("select id, service_id, campaign_id, kind, body, received_at from sms_inbound "
+                         "where kind = 'other' order by id desc limit ?", [limit]))
+
+
+# --- dispatchers ------------------------------------------------------------------------------------
+
+def register_dispatcher(db, holder: str, host: str, pid: int, now: str) -> None:
+    with transaction(db, exclusive=False):
+        db.execute("insert into sms_dispatchers (id, host, pid, started_at, heartbeat_at) values (?, ?, ?, ?, ?) "
+                   "on conflict (id) do update set heartbeat_at = excluded.heartbeat_at", [holder, host, pid, now, now])
+
+
+def heartbeat(db, holder: str, now: str) -> None:
+    with transaction(db, exclusive=False):
+        db.execute("update sms_dispatchers set heartbeat_at = ? where id = ?", [now, holder])
+
+
+def unregister_dispatcher(db, holder: str) -> None:
+    with transaction(db, exclusive=False):
+        db.execute("delete from sms_dispatchers where id = ?", [holder])
+
+
+def dispatchers(db) -> list[dict]:
+    return list(db.query("select id, host, pid, started_at, heartbeat_at from sms_dispatchers order by started_at"))
+
+
+def forget_dispatchers(db, holders: Iterable[str]) -> None:
+    """Remove stopped dispatchers from the register (their rows have been taken over)."""
+    holders = list(holders)
+    if holders:
+        with transaction(db, exclusive=False):
+            db.execute(f"delete from sms_dispatchers where id in ({', '.join('?' for _ in holders)})", holders)
+
+
+def in_flight(db, claimed_by: Iterable[str | None] | None = None) -> list[dict]:
+    """Rows left ``sending``: all of them, or those claimed by one of ``claimed_by`` (None: no claimer recorded)."""
+    rows = list(db.query("select * from sms_outbox where status = 'sending' order by id"))
+    if claimed_by is None:
+        return rows
+    wanted = set(claimed_by)
+    return [r for r in rows if r["claimed_by"] in wanted]

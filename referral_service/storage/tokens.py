@@ -7,31 +7,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
-
-from ..db import register_migrations
+from ..db import Database, transaction
+from ..migrations import Migrations
 
 ROLES = ("clinician", "service", "admin")
-migrations = register_migrations(Migrations("tokens"))
+migrations = Migrations("tokens")
 
 
 @migrations()
-def create_tokens(db: sqlite_utils.Database) -> None:
-    db["api_tokens"].create(
-        {
-            "id": str,
-            "token_hash": str,
-            "role": str,
-            "service_id": str,
-            "label": str,
-            "created_at": str,
-            "revoked_at": str,
-        },
-        pk="id",
-        not_null={"token_hash", "role", "created_at"},
-    )
-    db["api_tokens"].create_index(["token_hash"], unique=True)
+def create_tokens(db: Database) -> None:
+    db.execute("create table if not exists api_tokens (id text primary key, token_hash text not null, role text not null, "
+               "service_id text, label text, created_at text not null, revoked_at text)")
+    db.execute("create unique index if not exists idx_api_tokens_token_hash on api_tokens (token_hash)")
 
 
 @dataclass(frozen=True)
@@ -57,7 +44,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(db: sqlite_utils.Database, role: str, service_id: str | None = None, label: str = "") -> tuple[str, str]:
+def create_token(db: Database, role: str, service_id: str | None = None, label: str = "") -> tuple[str, str]:
     """Create a token; return (token id, the secret token). Only the hash is stored."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
@@ -65,22 +52,14 @@ def create_token(db: sqlite_utils.Database, role: str, service_id: str | None = 
         raise ValueError("a service token needs --service")
     token_id = "tok_" + secrets.token_hex(6)
     secret = f"rs_{role[:3]}_{secrets.token_urlsafe(32)}"
-    with db.conn:
-        db["api_tokens"].insert(
-            {
-                "id": token_id,
-                "token_hash": _hash(secret),
-                "role": role,
-                "service_id": service_id,
-                "label": label,
-                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "revoked_at": None,
-            }
-        )
+    with transaction(db, exclusive=False):
+        db.execute("insert into api_tokens (id, token_hash, role, service_id, label, created_at, revoked_at) "
+                   "values (?, ?, ?, ?, ?, ?, null)",
+                   [token_id, _hash(secret), role, service_id, label, datetime.now(UTC).isoformat(timespec="seconds")])
     return token_id, secret
 
 
-def find_principal(db: sqlite_utils.Database, secret: str) -> Principal | None:
+def find_principal(db: Database, secret: str) -> Principal | None:
     """The principal for a presented token, or None if unknown or revoked."""
     row = db.execute(
         "select id, role, service_id from api_tokens where token_hash = ? and revoked_at is null", [_hash(secret)]
@@ -90,8 +69,8 @@ def find_principal(db: sqlite_utils.Database, secret: str) -> Principal | None:
     return Principal(token_id=row[0], role=row[1], service_id=row[2])
 
 
-def revoke_token(db: sqlite_utils.Database, token_id: str) -> bool:
-    with db.conn:
+def revoke_token(db: Database, token_id: str) -> bool:
+    with transaction(db, exclusive=False):
         cursor = db.execute(
             "update api_tokens set revoked_at = ? where id = ? and revoked_at is null",
             [datetime.now(UTC).isoformat(timespec="seconds"), token_id],
@@ -99,5 +78,5 @@ def revoke_token(db: sqlite_utils.Database, token_id: str) -> bool:
     return cursor.rowcount == 1
 
 
-def list_tokens(db: sqlite_utils.Database) -> list[dict]:
+def list_tokens(db: Database) -> list[dict]:
     return list(db.query("select id, role, service_id, label, created_at, revoked_at from api_tokens order by created_at"))

@@ -78,7 +78,7 @@ def test_help_says_who_is_texting_and_how_to_stop(app, client, db):
 def test_status_callbacks_move_forward_and_a_repeat_changes_nothing(app, client, db):
     outbox_id = queue_one(db)
     with db.conn:
-        db.execute("update sms_outbox set status = 'sent', twilio_sid = 'SMabc' where id = ?", [outbox_id])
+        db.execute("update sms_outbox set status = 'sent', provider_message_id = 'SMabc' where id = ?", [outbox_id])
     path = f"/sms/status?outbox_id={outbox_id}"
     assert signed(app, client, path, {"MessageSid": "SMabc", "MessageStatus": "delivered"}).status_code == 200
     before = dict(outbox.get(db, outbox_id))
