@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 OUT = HERE / "out"
-BENCHMARKS = ["eligibility", "http_load", "bot_turns", "sms"]
+BENCHMARKS = ["eligibility", "http_load", "bot_turns", "sms", "safety"]
 
 
 def run_benchmarks(quick: bool) -> dict[str, dict]:
@@ -93,6 +93,15 @@ def write_report(results: dict[str, dict]) -> str:
         dispatch = f"{sms['dispatch_per_second']:,.0f} msg/s at a configured {sms['dispatch_rate']} msg/s"
         rows.append(_row("dispatch vs configured rate", dispatch, ">= 200 msg/s, rate-limited only",
                          sms["dispatch_per_second"] >= 0.9 * sms["dispatch_rate"]))
+    safety = results.get("safety")
+    if safety and "error" not in safety:
+        for name, label in (("lexicon", "lexicon alone"), ("lexicon_and_classifier", "lexicon + classifier")):
+            r = safety[name]
+            rows.append(_row(f"risk check recall on the held-out set ({label}, {r['at_risk']} messages)",
+                             f"{r['recall']:.1%}", "100%", r["recall"] >= 1.0))
+            rows.append(_row(f"… false alarms ({label}, {r['not_at_risk']} messages): urgent / any level",
+                             f"{r['urgent_false_alarm_rate']:.1%} / {r['any_false_alarm_rate']:.1%}", "<= 2% / <= 10%",
+                             r["urgent_false_alarm_rate"] <= 0.02 and r["any_false_alarm_rate"] <= 0.10))
     failed = [name for name, r in results.items() if "error" in r]
     lines = [
         "# Benchmark report",

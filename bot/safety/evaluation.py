@@ -1,8 +1,10 @@
 """The labelled evaluation set (bot/safety/eval/): loading it and scoring a risk assessor on it.
 
 ``heldout.csv`` was written first and apart, in phrasings unlike the rest, and is never used to train
-or tune anything; ``messages.csv`` holds the ``train`` split (the classifier learns from it) and the
-``dev`` split (thresholds and lexicon changes are checked on it).
+anything; ``heldout_fresh.csv`` was written after the first held-out run, before it was ever run, to
+get a clean first-contact figure (docs/clinical-safety.md records both first runs and what was changed
+after them). ``messages.csv`` holds the ``train`` split (the classifier learns from it) and the ``dev``
+split (thresholds and lexicon changes are checked on it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EVAL_DIR = Path(__file__).with_name("eval")
-FILES = (EVAL_DIR / "messages.csv", EVAL_DIR / "heldout.csv")
+FILES = (EVAL_DIR / "messages.csv", EVAL_DIR / "heldout.csv", EVAL_DIR / "heldout_fresh.csv")
+HELD_OUT_FILES = ("heldout.csv", "heldout_fresh.csv")
 LABELS = ("urgent", "check", "none")
 SPLITS = ("train", "dev", "heldout")
 
@@ -43,7 +46,7 @@ def load_examples(splits: Iterable[str] = SPLITS) -> list[Example]:
                 example = Example(row["text"], row["label"], row["category"], row["split"])
                 if example.label not in LABELS or example.split not in SPLITS or not example.text.strip():
                     raise ValueError(f"{path.name} line {number}: bad row {row!r}")
-                if path.name == "heldout.csv" and example.split != "heldout":
+                if (path.name in HELD_OUT_FILES) != (example.split == "heldout"):
                     raise ValueError(f"{path.name} line {number}: only held-out messages belong here")
                 if example.split in wanted:
                     examples.append(example)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -36,6 +36,9 @@ NEGATORS = frozenset({"not", "never"})
 NEGATION_BRIDGE = frozenset("""going to want would will be ever actually plan planning intend intending thinking of
     about i am trying try do that a the gonna really""".split())
 NEGATION_WINDOW = 4
+# libyaml's C safe loader when available: the same result, parsed much faster at start.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+QUESTIONS = frozenset({"why", "how", "what"})
 _ALTERNATIVES = re.compile(r"\(([^()]*)\)")
 
 
@@ -53,7 +56,7 @@ class LexiconMatch:
     negated: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Word:
     text: str
     stem: bool = False
@@ -61,6 +64,12 @@ class _Word:
 
     def matches(self, token: str) -> bool:
         return _word_matches(self, token)
+
+
+@cache
+def _word(text: str, stem: bool = False, number: bool = False) -> _Word:
+    # One object per distinct word, so words compare and hash by identity (fast) yet stay shared.
+    return _Word(text, stem, number)
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,7 @@ def _words(option: str, spellings: Spellings, source: str, phrase: str) -> tuple
     words: list[_Word] = []
     for raw in option.split():
         if raw == "<number>":
-            words.append(_Word("<number>", number=True))
+            words.append(_word("<number>", number=True))
             continue
         stem = raw.endswith("*")
         core = raw[:-1] if stem else raw
@@ -128,9 +137,9 @@ def _words(option: str, spellings: Spellings, source: str, phrase: str) -> tuple
         tokens = [t for t in normalise(core, spellings) if t != BREAK]
         if stem:
             # A stem is matched as typed: mapping "kill*" through the spellings table would change it.
-            words.append(_Word(core.replace("'", ""), stem=True))
+            words.append(_word(core.replace("'", ""), stem=True))
         else:
-            words.extend(_Word(t) for t in tokens)
+            words.extend(_word(t) for t in tokens)
     return tuple(words)
 
 
@@ -147,7 +156,7 @@ def _word_matches(word: _Word, token: str) -> bool:
             return False
         allowed = 1 if len(stem) < 9 else 2
         return any(_distance(stem, token[:size]) <= allowed
-                   for size in (len(stem) - 1, len(stem), len(stem) + 1) if size <= len(token))
+                   for size in (len(stem), len(stem) + 1) if size <= len(token))
     if token == word.text:
         return True
     # One typo in a long word (two in a very long one), never in the first letter: short words
@@ -206,6 +215,28 @@ class _Vocabulary:
         return hit
 
 
+class _FirstWordIndex:
+    """Patterns by the words their first slot can start with: a message is matched only against
+    the patterns whose first word it contains (in file order, so the first listed wins a tie)."""
+
+    def __init__(self, patterns: list[_Pattern]):
+        self.patterns = patterns
+        self.by_word: dict[_Word, list[int]] = {}
+        self.always: list[int] = []
+        for index, pattern in enumerate(patterns):
+            firsts = {alternative[0] for alternative in pattern.slots[0].alternatives if alternative}
+            if any(not alternative for alternative in pattern.slots[0].alternatives):
+                self.always.append(index)
+            for word in firsts:
+                self.by_word.setdefault(word, []).append(index)
+
+    def candidates(self, present: set[_Word]) -> list[_Pattern]:
+        indices = set(self.always)
+        for word in present:
+            indices.update(self.by_word.get(word, ()))
+        return [self.patterns[i] for i in sorted(indices)]
+
+
 class _Matcher:
     """One message's tokens, with the idiom-covered ones masked, matched against patterns."""
 
@@ -225,8 +256,6 @@ class _Matcher:
     def find(self, pattern: _Pattern, contiguous: bool = False) -> list[tuple[int, int]]:
         """Every (start, end) span where the pattern matches (ends exclusive)."""
         spans: list[tuple[int, int]] = []
-        if not self.may_match(pattern):
-            return spans
         for start in range(len(self.tokens)):
             end = self._slot(pattern, 0, start, contiguous)
             if end is not None:
@@ -287,7 +316,8 @@ class _Matcher:
             if i < 0 or self.tokens[i] == BREAK:
                 return False
             if self.tokens[i] in NEGATORS:
-                return True
+                # "why should not i just kill myself" asks, it does not deny.
+                return not any(self.tokens[j] in QUESTIONS for j in range(max(0, i - 3), i))
             if self.tokens[i] not in NEGATION_BRIDGE and self.tokens[i] not in FILLERS:
                 return False
         return False
@@ -317,6 +347,8 @@ class Lexicon:
         if not self.idioms:
             raise LexiconError("idioms.yml: no idioms")
         self.vocabulary = _Vocabulary(self.patterns + self.idioms)
+        self._risk_index = _FirstWordIndex(self.patterns)
+        self._idiom_index = _FirstWordIndex(self.idioms)
 
     def categories(self) -> dict[str, set[str]]:
         """Level -> the categories it has."""
@@ -329,7 +361,7 @@ class Lexicon:
         """The positions of the words that idioms cover."""
         matcher = _Matcher(tokens, self.vocabulary)
         masked: set[int] = set()
-        for idiom in self.idioms:
+        for idiom in self._idiom_index.candidates(matcher.present):
             for start, end in matcher.find(idiom, contiguous=True):
                 masked.update(range(start, end))
         return masked
@@ -340,7 +372,7 @@ class Lexicon:
             return None
         matcher = _Matcher(tokens, self.vocabulary, self.idiom_mask(tokens))
         best: LexiconMatch | None = None
-        for pattern in self.patterns:
+        for pattern in self._risk_index.candidates(matcher.present):
             spans = matcher.find(pattern)
             if not spans:
                 continue
@@ -360,8 +392,8 @@ class Lexicon:
 
 def load_lexicon(phrases_file: Path = PHRASES_FILE, idioms_file: Path = IDIOMS_FILE) -> Lexicon:
     """Load and compile the lexicon files."""
-    phrases = yaml.safe_load(phrases_file.read_text(encoding="utf-8"))
-    idioms = yaml.safe_load(idioms_file.read_text(encoding="utf-8"))
+    phrases = yaml.load(phrases_file.read_text(encoding="utf-8"), Loader=_LOADER)
+    idioms = yaml.load(idioms_file.read_text(encoding="utf-8"), Loader=_LOADER)
     return Lexicon(phrases, idioms)
 
 

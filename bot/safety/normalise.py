@@ -31,7 +31,8 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", 
 _APOSTROPHE_FORMS = [(re.compile(r"\b(i|you|he|she|we|they|it)'ll\b"), r"\1 will"),
                      (re.compile(r"\b(we|he|she|they)'d\b"), r"\1 would"),
                      (re.compile(r"\b(he|she|it)'s\b"), r"\1 is"),
-                     (re.compile(r"\bwe're\b"), "we are")]
+                     (re.compile(r"\bwe're\b"), "we are"),
+                     (re.compile(r"\bo\.?d'(?:d|ed)\b"), "overdosed")]
 _BREAKS = re.compile(r"[.,!?;:\n\r]+")
 _NOT_WORD = re.compile(r"[^a-z0-9.]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -93,7 +94,7 @@ def _raw_tokens(text: str) -> list[str]:
 @lru_cache(maxsize=1)
 def default_spellings() -> Spellings:
     """The shipped spellings table, loaded once."""
-    return Spellings(yaml.safe_load(SPELLINGS_FILE.read_text(encoding="utf-8")))
+    return Spellings(yaml.load(SPELLINGS_FILE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
 
 
 def normalise(text: str | None, spellings: Spellings | None = None) -> list[str]:

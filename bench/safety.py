@@ -1,0 +1,106 @@
+"""Safety bench: recall and false alarms of the risk check on the held-out set (bot/safety/eval/heldout.csv).
+
+Prints, for the lexicon alone and for the lexicon with the classifier:
+- recall (overall and per category): at-risk messages flagged at any level;
+- urgent recall: urgent-labelled messages flagged urgent (not only "check");
+- the urgent false alarm rate and the any-level false alarm rate over messages that are not at risk;
+and writes bench/out/safety.json. Targets (issue 9): recall 100%, urgent false alarms <= 2%, any <= 10%.
+
+The held-out set is scored, never tuned on. ``--dev`` scores the dev split instead (for lexicon work);
+``--curve`` prints the classifier's 5-fold cross-validated false alarms and recall over the train and
+dev splits at each threshold, the figures ``CHECK_THRESHOLD`` was chosen from.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from bot.safety import assess_risk
+from bot.safety.classifier import CHECK_THRESHOLD, default_classifier
+from bot.safety.evaluation import load_examples, score
+
+OUT = Path(__file__).parent / "out"
+TARGETS = {"recall": 1.0, "urgent_false_alarm_rate": 0.02, "any_false_alarm_rate": 0.10}
+
+
+def run(split: str = "heldout") -> dict:
+    examples = load_examples([split])
+    started = time.perf_counter()
+    classifier = default_classifier()
+    train_seconds = time.perf_counter() - started
+    lexicon_only = score(examples, lambda text: assess_risk(text, use_classifier=False).level)
+    started = time.perf_counter()
+    combined = score(examples, lambda text: assess_risk(text, classifier=classifier).level)
+    per_message_ms = (time.perf_counter() - started) * 1000 / max(len(examples), 1)
+    return {
+        "split": split, "targets": TARGETS, "classifier_threshold": CHECK_THRESHOLD,
+        "classifier_train_seconds": round(train_seconds, 3), "ms_per_message": round(per_message_ms, 2),
+        "lexicon": lexicon_only, "lexicon_and_classifier": combined,
+        "met": {name: _met(combined, name) for name in TARGETS},
+    }
+
+
+def _met(result: dict, name: str) -> bool:
+    return result[name] >= TARGETS[name] if name == "recall" else result[name] <= TARGETS[name]
+
+
+def curve() -> list[dict]:
+    """Cross-validated classifier-only figures over train + dev (the held-out set is not touched)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+
+    from bot.safety.classifier import REGULARISATION, _features, classifier_text, training_examples
+
+    examples = training_examples() + load_examples(["dev"])
+    texts = [classifier_text(e.text) for e in examples]
+    labels = [int(e.at_risk) for e in examples]
+    model = make_pipeline(_features(), LogisticRegression(C=REGULARISATION, solver="liblinear", class_weight="balanced"))
+    p = cross_val_predict(model, texts, labels, cv=StratifiedKFold(5, shuffle=True, random_state=0), method="predict_proba")[:, 1]
+    risky = [i for i, e in enumerate(examples) if e.at_risk]
+    labelled_safe = [i for i, e in enumerate(examples) if not e.at_risk and e.category != "assistant_example"]
+    chat_safe = [i for i, e in enumerate(examples) if e.category == "assistant_example"]
+    rows = []
+    for threshold in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
+        rows.append({"threshold": threshold,
+                     "recall": round(sum(p[i] >= threshold for i in risky) / len(risky), 3),
+                     "false_alarms_labelled": round(sum(p[i] >= threshold for i in labelled_safe) / len(labelled_safe), 3),
+                     "false_alarms_chat_examples": round(sum(p[i] >= threshold for i in chat_safe) / max(len(chat_safe), 1), 3)})
+    return rows
+
+
+def _print(result: dict) -> None:
+    print(f"Safety check on the {result['split']} split "
+          f"({result['lexicon']['at_risk']} at risk, {result['lexicon']['not_at_risk']} not at risk)")
+    for name in ("lexicon", "lexicon_and_classifier"):
+        r = result[name]
+        print(f"  {name:24} recall {r['recall']:.1%}  urgent recall {r['urgent_recall']:.1%}  "
+              f"urgent false alarms {r['urgent_false_alarm_rate']:.1%}  any false alarm {r['any_false_alarm_rate']:.1%}")
+        print("    by category: " + ", ".join(f"{c} {v:.0%}" for c, v in r["recall_by_category"].items()))
+        for text in r["missed"]:
+            print(f"    missed: {text!r}")
+        for text in r["urgent_flagged_only_check"]:
+            print(f"    urgent, flagged only as check: {text!r}")
+        for alarm in r["false_alarms"]:
+            print(f"    false alarm ({alarm['level']}): {alarm['text']!r}")
+    print(f"  classifier trained in {result['classifier_train_seconds']} s; {result['ms_per_message']} ms per message")
+    print("  targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in result["met"].items()))
+
+
+def main() -> None:
+    if "--curve" in sys.argv:
+        for row in curve():
+            print(row)
+        return
+    result = run("dev" if "--dev" in sys.argv else "heldout")
+    _print(result)
+    if result["split"] == "heldout":
+        OUT.mkdir(exist_ok=True)
+        (OUT / "safety.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
