@@ -106,30 +106,4 @@ def test_a_whole_self_referral_in_the_web_chat_by_keyboard_and_buttons(browser, 
     page.close()
 
 
-def test_the_no_javascript_form_makes_the_same_referral(browser, live_url):
-    # The form page loads no script (axe itself needs JavaScript, so it stays on in the browser).
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(live_url + "/self-referral")
-    assert page.locator("script").count() == 0
-    assert_no_axe_violations(page)
-    page.locator("#wants_paid_work-yes").check()
-    page.locator("#conditions-psychosis").check()
-    page.locator("#drug_alcohol_treatment-no").check()
-    page.locator("#age").fill("34")
-    page.locator("#postcode").fill("S1 2AB")
-    page.get_by_role("button", name="Show the support that fits").click()
-    page.get_by_text("IPS for severe mental illness").first.wait_for()
-    assert_no_axe_violations(page)
-    page.get_by_role("button", name="Send my details").click()  # without consent: an error summary
-    page.locator("#error-summary").wait_for()
-    assert_no_axe_violations(page)
-    page.locator("#consent_share_with_service-yes").check()
-    page.locator("#first_name").fill("Sam")
-    page.locator("#phone").fill("07700 900456")
-    page.get_by_role("button", name="Send my details").click()
-    reference = page.locator("#reference").inner_text()
-    assert re.fullmatch(r"[A-Z0-9-]{6,16}", reference)
-    assert_no_axe_violations(page)
-    context.close()
+# The no-JavaScript self-referral form has its own browser test: tests/e2e/test_self_referral_form.py.
