@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask, smorest) -> None:
     from .referrals.outcome_routes import blp as referral_outcomes
     from .referrals.routes import blp as referrals
     from .reports.routes import blp as reports
+    from .services.routes import blp as services
     from .sms.pages import bp as sms_pages
     from .sms.routes import blp as campaigns
     from .sms.webhooks import blp as sms_webhooks
@@ -77,6 +78,7 @@ def _register_blueprints(app: Flask, smorest) -> None:
     smorest.register_blueprint(referrals)
     smorest.register_blueprint(referral_outcomes)
     smorest.register_blueprint(tools)
+    smorest.register_blueprint(services)
     app.register_blueprint(tools_pages)
     smorest.register_blueprint(consents)
     smorest.register_blueprint(reports)

@@ -1,0 +1,1 @@
+"""A service's staff, caseloads (with fidelity warnings) and contract targets."""
