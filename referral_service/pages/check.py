@@ -22,7 +22,7 @@ from consent import SHARE_WITH_SERVICE, current_wording
 from rules import NOT_ELIGIBLE, default_engine
 
 from ..db import get_db
-from ..errors import ApiError
+from ..errors import DOMAIN_STATUS, ApiError, DomainError
 from ..referrals import service as referral_service
 from ..referrals.schemas import ReferralRequestSchema
 from ..schemas import facts_schema_class
@@ -188,9 +188,10 @@ def refer():
     user = current_user()
     try:
         created = referral_service.create_referral(get_db(), clean, user.principal, request.form.get("idempotency_key"))
-    except ApiError as error:
+    except (ApiError, DomainError) as error:
+        status = error.status if isinstance(error, ApiError) else DOMAIN_STATUS.get(error.kind, 422)
         fields = {_FORM_FIELDS.get(k, k): v for k, v in (error.fields or {}).items()}
-        return _render_refer(decision["facts"], pathway, fields, message=error.message, status=error.status)
+        return _render_refer(decision["facts"], pathway, fields, message=error.message, status=status)
     return redirect(url_for("staff_inbox.referral_page", reference=created.body["reference"], done="referred"), code=303)
 
 

@@ -12,7 +12,7 @@ import logging
 from flask import Blueprint, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import ApiError
+from ..errors import DOMAIN_STATUS, ApiError, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,10 @@ def html_errors(bp: Blueprint) -> None:
     @bp.errorhandler(ApiError)
     def _api_error(error: ApiError):
         return render(error.status, error.message, error.fields)
+
+    @bp.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        return render(DOMAIN_STATUS.get(error.kind, 422), error.message, error.fields)
 
     @bp.errorhandler(HTTPException)
     def _http_error(error: HTTPException):

@@ -8,15 +8,17 @@ a 404), every read and change is audited, and the workflow's rules live in one p
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
 
+import marshmallow as ma
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..db import get_db, write_transaction
 from ..errors import Conflict, ValidationFailed
-from ..referrals import service
+from ..referrals import after_access, service
+from ..referrals.outcome_routes import AssignSchema, JobEndSchema, JobStartSchema, MilestoneSchema
 from ..referrals.references import normalise_reference
-from ..storage import audit, consents, inbox, referrals
+from ..referrals.schemas import ContactSchema, StatusChangeSchema
+from ..storage import audit, consents, inbox, referrals, staff
 from . import csrf, error_pages
 from .sessions import current_user, require_staff
 
@@ -25,6 +27,7 @@ bp.before_request(csrf.check)
 error_pages.html_errors(bp)
 
 PAGE_SIZE = 25
+MILESTONE_LABELS = {"vocational_profile": "Vocational profile", "action_plan": "Action plan"}
 TABS = (("all", "All"), ("received", "New"), ("contacted", "Contacted"), ("accepted", "Accepted"),
         ("first_appointment_attended", "Started"), ("declined", "Declined"), ("closed", "Closed"))
 
@@ -85,7 +88,11 @@ def referral_page(reference: str):
     body = service.view(db, referral, detail=True)
     history = consents.consent_history(db, consents.referral_subject(referral["reference"]))
     trail = audit.entries(db, referral["reference"], limit=200)
+    team = staff.list_staff(db, referral["service_id"])
+    assigned = staff.get_staff(db, referral["assigned_staff_id"]) if referral.get("assigned_staff_id") else None
     return render_template("staff/referral.html", referral=body, record=referral, history=history, trail=trail,
+                           outcomes=after_access.outcome_view(db, referral), team=team, assigned=assigned,
+                           milestone_kinds=MILESTONE_LABELS, contact_with=referrals.CONTACT_WITH,
                            next_statuses=referrals.TRANSITIONS.get(referral["status"], ()),
                            channels=referrals.CONTACT_CHANNELS, message=request.args.get("done"),
                            can_change=user.role in ("service", "admin"))
@@ -95,22 +102,40 @@ def _back(reference: str, done: str):
     return redirect(url_for("staff_inbox.referral_page", reference=reference, done=done) + "#top", code=303)
 
 
+def _form_data(schema: ma.Schema, data: dict) -> dict:
+    """Validate a form with the same marshmallow schema as the JSON API (so the rules are the same)."""
+    try:
+        return schema.load({k: v for k, v in data.items() if v not in (None, "")})
+    except ma.ValidationError as error:
+        raise ValidationFailed("Check the details you entered.", fields=_flatten(error.messages)) from None
+
+
+def _flatten(messages) -> dict[str, list[str]]:
+    if not isinstance(messages, dict):
+        return {"_form": [str(m) for m in messages]}
+    return {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()}
+
+
+def _changing(reference: str, action: str) -> dict:
+    """The referral this member of staff may change (404 for another service's; audited either way)."""
+    return service.load_for_change(get_db(), normalise_reference(reference), current_user().principal, action)
+
+
 @bp.route("/referrals/<reference>/status", methods=["POST"])
 @require_staff("service", "admin")
 def change_status(reference: str):
     """The same move as POST /api/v1/referrals/<reference>/status, from the referral page's buttons."""
     user = current_user()
     db = get_db()
-    to_status = request.form.get("status", "")
-    if to_status not in referrals.STATUSES:
-        raise ValidationFailed("Choose what has happened with this referral.", fields={"status": ["Unknown status."]})
-    referral = service.load_for_change(db, normalise_reference(reference), user.principal, "referral.status")
+    data = _form_data(StatusChangeSchema(), {"status": request.form.get("status")})
+    referral = _changing(reference, "referral.status")
     with write_transaction(db):
         try:
-            referral = referrals.change_status(db, referral["reference"], to_status, recorded_by=user.id)
+            referral = referrals.change_status(db, referral["reference"], data["status"], recorded_by=user.id,
+                                               occurred_at=data.get("occurred_at"))
         except referrals.TransitionNotAllowed as error:
             raise Conflict(str(error)) from None
-        audit.record(db, actor=user.id, role=user.role, action=f"referral.status:{to_status}",
+        audit.record(db, actor=user.id, role=user.role, action=f"referral.status:{data['status']}",
                      target=referral["reference"], service_id=referral["service_id"])
     return _back(referral["reference"], "status")
 
@@ -118,43 +143,69 @@ def change_status(reference: str):
 @bp.route("/referrals/<reference>/contacts", methods=["POST"])
 @require_staff("service", "admin")
 def record_contact(reference: str):
-    """The same as POST /api/v1/referrals/<reference>/contacts: a contact, its channel and when it happened."""
+    """The same as POST /api/v1/referrals/<reference>/contacts: the channel, when, with whom, and agreement."""
     user = current_user()
     db = get_db()
-    channel = request.form.get("channel", "")
-    errors = {}
-    if channel not in referrals.CONTACT_CHANNELS:
-        errors["channel"] = ["Choose how you contacted the person."]
-    occurred_at = None
-    on = (request.form.get("occurred_on") or "").strip()
-    if on:
-        try:
-            day = datetime.strptime(on, "%Y-%m-%d").replace(tzinfo=UTC, hour=12)
-        except ValueError:
-            errors["occurred_on"] = ["Enter the date as YYYY-MM-DD, for example 2026-12-01."]
-        else:
-            if day.date() > datetime.now(UTC).date():
-                errors["occurred_on"] = ["The date of a contact cannot be in the future."]
-            occurred_at = day.isoformat(timespec="microseconds")
-    if errors:
-        raise ValidationFailed("Check the contact's details.", fields=errors)
-    agreed = request.form.get("agreed_to_start") == "yes"
-    referral = service.load_for_change(db, normalise_reference(reference), user.principal, "referral.contact")
+    data = _form_data(ContactSchema(), {
+        "channel": request.form.get("channel"), "occurred_at": (request.form.get("occurred_on") or "").strip(),
+        "agreed_to_start": True if request.form.get("agreed_to_start") == "yes" else None,
+        "with": request.form.get("with") or "person"})
+    referral = _changing(reference, "referral.contact")
     with write_transaction(db):
         try:
-            referral, _ = _record_contact(db, referral["reference"], channel, user.id, occurred_at, agreed)
+            referral, _ = referrals.record_contact(db, referral["reference"], data["channel"], recorded_by=user.id,
+                                                   occurred_at=data["occurred_at"],
+                                                   agreed_to_start=data["agreed_to_start"],
+                                                   contact_with=data["contact_with"])
         except referrals.TransitionNotAllowed as error:
             raise Conflict(str(error)) from None
-        audit.record(db, actor=user.id, role=user.role, action=f"referral.contact:{channel}",
+        audit.record(db, actor=user.id, role=user.role, action=f"referral.contact:{data['channel']}",
                      target=referral["reference"], service_id=referral["service_id"])
     return _back(referral["reference"], "contact")
 
 
-def _record_contact(db, reference, channel, recorded_by, occurred_at, agreed):
-    """storage.referrals.record_contact, with agreed_to_start where the storage layer takes it."""
-    import inspect
+@bp.route("/referrals/<reference>/assign", methods=["POST"])
+@require_staff("service", "admin")
+def assign(reference: str):
+    """Assign to an employment specialist or team leader of the referral's own service (after_access.assign)."""
+    user = current_user()
+    data = _form_data(AssignSchema(), {"staff_id": request.form.get("staff_id")})
+    referral = _changing(reference, "referral.assign")
+    after_access.assign(get_db(), referral, data["staff_id"], actor=user.id, role=user.role)
+    return _back(referral["reference"], "assign")
 
-    if "agreed_to_start" in inspect.signature(referrals.record_contact).parameters:
-        return referrals.record_contact(db, reference, channel, recorded_by=recorded_by, occurred_at=occurred_at,
-                                        agreed_to_start=agreed)
-    return referrals.record_contact(db, reference, channel, recorded_by=recorded_by, occurred_at=occurred_at)
+
+@bp.route("/referrals/<reference>/milestones", methods=["POST"])
+@require_staff("service", "admin")
+def record_milestone(reference: str):
+    """A completed vocational profile or action plan (after_access.record_milestone)."""
+    user = current_user()
+    data = _form_data(MilestoneSchema(), {"type": request.form.get("type"), "on": request.form.get("on")})
+    referral = _changing(reference, "referral.milestone")
+    after_access.record_milestone(get_db(), referral, data["type"], data["on"], actor=user.id, role=user.role)
+    return _back(referral["reference"], "milestone")
+
+
+@bp.route("/referrals/<reference>/jobs", methods=["POST"])
+@require_staff("service", "admin")
+def start_job(reference: str):
+    """A job start (after_access.start_job)."""
+    user = current_user()
+    data = _form_data(JobStartSchema(), {"started_on": request.form.get("started_on"),
+                                         "hours_per_week": request.form.get("hours_per_week"),
+                                         "employer": (request.form.get("employer") or "").strip()})
+    referral = _changing(reference, "referral.job")
+    after_access.start_job(get_db(), referral, started_on=data["started_on"], hours_per_week=data["hours_per_week"],
+                           employer=data["employer"], actor=user.id, role=user.role)
+    return _back(referral["reference"], "job")
+
+
+@bp.route("/referrals/<reference>/jobs/<job_id>/end", methods=["POST"])
+@require_staff("service", "admin")
+def end_job(reference: str, job_id: str):
+    """The last day of a job (after_access.end_job)."""
+    user = current_user()
+    data = _form_data(JobEndSchema(), {"ended_on": request.form.get("ended_on")})
+    referral = _changing(reference, "referral.job")
+    after_access.end_job(get_db(), referral, job_id, ended_on=data["ended_on"], actor=user.id, role=user.role)
+    return _back(referral["reference"], "job")

@@ -3,6 +3,8 @@ filters with counts, search, and the workflow's actions as forms that call the s
 
 from __future__ import annotations
 
+import re
+
 from .conftest import csrf_from, make_referral, make_user, sign_in
 
 
@@ -93,3 +95,51 @@ def test_a_clinician_cannot_open_the_inbox(app, client):
     make_user(app, "dr@gp.example", "clinician")
     sign_in(client, "dr@gp.example")
     assert client.get("/inbox").status_code == 403
+
+
+def _add_specialist(app, service_id: str, name: str) -> str:
+    from referral_service.db import connect, write_transaction
+    from referral_service.storage import staff
+
+    db = connect(app.config["DATABASE_PATH"])
+    with write_transaction(db):
+        member = staff.add_staff(db, service_id, name, "employment_specialist")
+    return member["id"]
+
+
+def test_after_access_assignment_milestones_and_jobs_are_recorded_with_the_forms(app, client, sheffield_user):
+    """IPS Grow 'Example: standard data set': engaged once the vocational profile and action plan exist."""
+    reference = make_referral(client)
+    specialist = _add_specialist(app, "sheffield-ips-smi", "Priya Shah")
+    elsewhere = _add_specialist(app, "birmingham-ips-smi", "Ben Ode")
+    sign_in(client, sheffield_user)
+    token = csrf_from(client.get(f"/referrals/{reference}"))
+    assert client.post(f"/referrals/{reference}/assign", data={"staff_id": elsewhere, "csrf_token": token}).status_code == 400
+    assert client.post(f"/referrals/{reference}/assign", data={"staff_id": specialist, "csrf_token": token}).status_code == 303
+    for kind, on in (("vocational_profile", "2026-10-01"), ("action_plan", "2026-10-08")):
+        response = client.post(f"/referrals/{reference}/milestones", data={"type": kind, "on": on, "csrf_token": token})
+        assert response.status_code == 303
+    started = client.post(f"/referrals/{reference}/jobs", data={"started_on": "2026-11-02", "hours_per_week": "20",
+                                                               "employer": "Hallam Bakery", "csrf_token": token})
+    assert started.status_code == 303
+    html = client.get(f"/referrals/{reference}").get_data(as_text=True)
+    assert "Assigned to <strong>Priya Shah</strong>" in html
+    assert "Yes, on 8 October 2026" in html
+    assert "Hallam Bakery from 2 November 2026" in html and "Still in work" in html
+    job_id = re.search(rf"/referrals/{reference}/jobs/([^/]+)/end", html).group(1)
+    too_early = client.post(f"/referrals/{reference}/jobs/{job_id}/end", data={"ended_on": "2026-10-01", "csrf_token": token})
+    assert too_early.status_code == 400 and "cannot end before it started" in too_early.get_data(as_text=True)
+    assert client.post(f"/referrals/{reference}/jobs/{job_id}/end",
+                       data={"ended_on": "2026-11-20", "csrf_token": token}).status_code == 303
+    assert "20 November 2026" in client.get(f"/referrals/{reference}").get_data(as_text=True)
+
+
+def test_a_contact_form_with_a_future_date_or_no_channel_is_explained(client, sheffield_user):
+    reference = make_referral(client)
+    sign_in(client, sheffield_user)
+    token = csrf_from(client.get(f"/referrals/{reference}"))
+    no_channel = client.post(f"/referrals/{reference}/contacts", data={"csrf_token": token})
+    assert no_channel.status_code == 400 and "Check the details you entered" in no_channel.get_data(as_text=True)
+    future = client.post(f"/referrals/{reference}/contacts",
+                         data={"channel": "phone", "occurred_on": "2099-01-01", "csrf_token": token})
+    assert future.status_code == 400

@@ -8,7 +8,7 @@ from datetime import timedelta
 from click.testing import CliRunner
 
 from referral_service.cli import main
-from referral_service.db import connect
+from referral_service.db import connect_for
 from referral_service.storage import users
 
 from .conftest import PASSWORD, SHEFFIELD, csrf_from, make_user, sign_in
@@ -17,7 +17,7 @@ from .conftest import PASSWORD, SHEFFIELD, csrf_from, make_user, sign_in
 def test_users_create_reads_the_password_from_standard_input_and_stores_only_a_slow_hash(app):
     result = make_user(app, "Sam@Sheffield.example", "service", SHEFFIELD)
     assert "Created service account" in result.output and PASSWORD not in result.output
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     row = users.find_by_email(db, "sam@sheffield.example")
     assert row["role"] == "service" and row["service_id"] == SHEFFIELD
     assert row["password_hash"].startswith("$argon2id$") and PASSWORD not in row["password_hash"]
@@ -116,7 +116,7 @@ def test_failed_sign_ins_are_throttled_per_address_across_accounts(app, client, 
 def test_the_throttle_lifts_after_the_window(app, client, sheffield_user):
     for _ in range(app.config["SIGN_IN_MAX_FAILURES_PER_ACCOUNT"]):
         sign_in(client, sheffield_user, password="guess guess guess")
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     earlier = (users.now() - timedelta(minutes=app.config["SIGN_IN_FAILURE_WINDOW_MINUTES"] + 1)).isoformat()
     with db.conn:
         db.execute("update sign_in_failures set at = ?", [earlier])
@@ -124,7 +124,7 @@ def test_the_throttle_lifts_after_the_window(app, client, sheffield_user):
 
 
 def _age_sessions(app, **columns):
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     with db.conn:
         for column, delta in columns.items():
             db.execute(f"update staff_sessions set {column} = ?", [(users.now() - delta).isoformat()])
