@@ -21,6 +21,7 @@ import sqlite_utils
 
 from consent import SMS_PROMOTIONS
 from rules import ELIGIBLE, NEEDS_INFORMATION, Postcode, default_engine
+from rules.rereferral import rereferral_wait_days
 
 from ..db import connect
 from ..storage import outbox
@@ -101,7 +102,8 @@ def _route_sql(campaign: dict) -> tuple[str, list]:
     return "?", [campaign["service_id"]]
 
 
-def _prepare(db: sqlite_utils.Database, campaign: dict, *, cohort: list | None = None, routes: list | None = None) -> None:
+def _prepare(db: sqlite_utils.Database, campaign: dict, *, cohort: list | None = None, routes: list | None = None,
+             now: datetime | None = None) -> None:
     """The connection's temp tables: the pathway cohort and the postcode routes (rules engine, once per list)."""
     owner = campaign["service_id"]
     pathway = (campaign["audience"] or {}).get("pathway")
@@ -110,6 +112,15 @@ def _prepare(db: sqlite_utils.Database, campaign: dict, *, cohort: list | None =
     conn.execute("drop table if exists temp.sms_route")
     conn.execute("create temp table sms_cohort (conditions text, in_smhc integer, primary key (conditions, in_smhc))")
     conn.execute("create temp table sms_route (district text primary key, service_id text)")
+    # Re-referral (rules.rereferral; IPS Grow briefing note §12e): an earlier referral blocks a promotion only while
+    # it is open or until its service's wait after it finished is over (none by default).
+    conn.execute("drop table if exists temp.sms_rereferral")
+    conn.execute("create temp table sms_rereferral (service_id text primary key, finished_after text)")
+    ruleset = default_engine().ruleset
+    now = now or datetime.now(UTC)
+    conn.executemany("insert into temp.sms_rereferral values (?, ?)", [
+        (s.id, (now - timedelta(days=rereferral_wait_days(ruleset, s.id))).isoformat(timespec="microseconds"))
+        for s in ruleset.directory.services])
     if pathway:
         cohort = cohort if cohort is not None else _cohort(db, owner, pathway)
         conn.executemany("insert into temp.sms_cohort values (?, ?)", cohort)
@@ -159,7 +170,9 @@ def _scored_sql(campaign: dict, now: datetime, lo: str = "", hi: str = "~") -> t
                 when consent = 'withdrawn' then 'withdrawn'
                 when consent is null or consent <> 'granted' then 'no_consent'
                 when exists (select 1 from referrals f where f.phone_e164 = consented.phone
-                             and f.service_id in (?, consented.route_service)) then 'already_referred'
+                             and f.service_id in (?, consented.route_service)
+                             and (f.finished_at is null or f.finished_at > (select w.finished_after
+                                  from temp.sms_rereferral w where w.service_id = f.service_id))) then 'already_referred'
                 when exists (select 1 from sms_outbox o where o.phone_e164 = consented.phone and o.created_at >= ?
                              and o.status in ('queued', 'sending', 'sent', 'delivered')
                              and (o.owner_service_id = ? or o.service_id = consented.route_service)) then 'frequency_cap'
@@ -171,15 +184,17 @@ def _scored_sql(campaign: dict, now: datetime, lo: str = "", hi: str = "~") -> t
 
 def phone_reasons(db: sqlite_utils.Database, campaign: dict, now: datetime | None = None) -> dict[str, str | None]:
     """Number → its reason (NULL: texted) for every number that passes the first pass (the preview's own SQL)."""
-    _prepare(db, campaign)
-    sql, params = _scored_sql(campaign, now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    _prepare(db, campaign, now=now)
+    sql, params = _scored_sql(campaign, now)
     return dict(db.execute(sql + " select phone, reason from scored", params).fetchall())
 
 
 def recipients(db: sqlite_utils.Database, campaign: dict, now: datetime | None = None) -> list[Recipient]:
     """Everyone the campaign would text now, in contact order (one per number: the first contact)."""
-    _prepare(db, campaign)
-    sql, params = _scored_sql(campaign, now or datetime.now(UTC))
+    now = now or datetime.now(UTC)
+    _prepare(db, campaign, now=now)
+    sql, params = _scored_sql(campaign, now)
     return [Recipient(*row) for row in db.execute(
         sql + """ select c.id, c.person_ref, c.first_name, c.phone_e164, s.route_service
                   from scored s join sms_contacts c on c.id = s.first_id where s.reason is null order by c.id""", params)]
@@ -192,7 +207,7 @@ def freeze(db: sqlite_utils.Database, campaign: dict, public_base_url: str, now:
     ``message_for`` as the preview), everything else stays in SQLite.
     """
     now = now or datetime.now(UTC)
-    _prepare(db, campaign)
+    _prepare(db, campaign, now=now)
     conn = db.conn
     conn.execute("drop table if exists temp.sms_frozen")
     conn.execute("drop table if exists temp.sms_bodies")
@@ -282,7 +297,7 @@ def preview(db: sqlite_utils.Database, campaign: dict, public_base_url: str, now
     """
     now = now or datetime.now(UTC)
     owner = campaign["service_id"]
-    _prepare(db, campaign)
+    _prepare(db, campaign, now=now)
     cohort = list(db.execute("select conditions, in_smhc from temp.sms_cohort"))
     routes = list(db.execute("select district, service_id from temp.sms_route"))
     path = _database_file(db)
@@ -294,7 +309,7 @@ def preview(db: sqlite_utils.Database, campaign: dict, public_base_url: str, now
             return _preview_part(db, campaign, now, *lo_hi)
         conn = connect(path)
         try:
-            _prepare(conn, campaign, cohort=cohort, routes=routes)
+            _prepare(conn, campaign, cohort=cohort, routes=routes, now=now)
             with conn.conn:  # one read snapshot per range
                 return _preview_part(conn, campaign, now, *lo_hi)
         finally:
