@@ -3,6 +3,8 @@
 Generated from our compiled ruleset (national default settings) so that both engines run the same
 rules: per pathway one table, hit policy "first": a row per criterion that is not met (outputting
 the criterion and its explanation), then a row per criterion that is unknown, then "eligible".
+Conditions follow the same three-valued (Kleene) logic as our engine, written out as "known true"
+and "known false" expressions.
 """
 
 from __future__ import annotations
@@ -21,13 +23,8 @@ def _resolve(value, settings):
     return settings[value.name] if isinstance(value, Setting) else value
 
 
-def _test(node, settings) -> str:
-    """A zen expression that is true when the condition is true (facts known)."""
-    if isinstance(node, AllOf):
-        return "(" + " and ".join(_test(p, settings) for p in node.parts) + ")"
-    if isinstance(node, AnyOf):
-        return "(" + " or ".join(_test(p, settings) for p in node.parts) + ")"
-    assert isinstance(node, FactTest)
+def _fact_test(node: FactTest, settings) -> str:
+    """A zen expression for the test of one known fact."""
     fact, op = node.fact, node.op
     if op == "is":
         return f"{fact} == {_literal(_resolve(node.value, settings))}"
@@ -42,13 +39,20 @@ def _test(node, settings) -> str:
     if op == "between":
         low, high = (_resolve(v, settings) for v in node.value)
         return f"({fact} >= {low} and {fact} <= {high})"
-    if op == "is_unknown":
-        return f"{fact} == null"
     raise ValueError(op)
 
 
-def _known(node) -> str:
-    return "(" + " and ".join(f"{fact} != null" for fact in sorted(node.facts)) + ")"
+def _definitely(node, settings, value: bool) -> str:
+    """A zen expression true when the condition is known to be ``value`` (Kleene three-valued logic)."""
+    if isinstance(node, AllOf | AnyOf):
+        # AND is true when every part is true and false when any part is false; OR the other way round.
+        joiner = " and " if isinstance(node, AllOf) == value else " or "
+        return "(" + joiner.join(_definitely(p, settings, value) for p in node.parts) + ")"
+    assert isinstance(node, FactTest)
+    if node.op == "is_unknown":
+        return f"({node.fact} {'==' if value else '!='} null)"
+    test = _fact_test(node, settings)
+    return f"({node.fact} != null and {'' if value else 'not '}({test}))"
 
 
 def build_jdm(ruleset: Ruleset) -> dict:
@@ -58,12 +62,11 @@ def build_jdm(ruleset: Ruleset) -> dict:
         settings = pathway.settings
         criteria = [c for c in pathway.criteria if c.applies_if is None or settings[c.applies_if[0]] == c.applies_if[1]]
         rules = []
-        for c in criteria:  # not met: all its facts known and the test false
-            rules.append({"_id": f"{c.id}-no", "c": f"{_known(c.test)} and not ({_test(c.test, settings)})",
+        for c in criteria:  # not met: known to be false
+            rules.append({"_id": f"{c.id}-no", "c": _definitely(c.test, settings, False),
                           "s": '"not_eligible"', "k": json.dumps(c.id), "e": json.dumps(c.explain["not_met"])})
-        for c in criteria:  # unknown: some fact missing
-            missing = " or ".join(f"{fact} == null" for fact in sorted(c.test.facts))
-            rules.append({"_id": f"{c.id}-unknown", "c": f"({missing})", "s": '"needs_information"',
+        for c in criteria:  # unknown: no criterion is false (rows above), and this one is not known to be true
+            rules.append({"_id": f"{c.id}-unknown", "c": f"not {_definitely(c.test, settings, True)}", "s": '"needs_information"',
                           "k": json.dumps(c.id), "e": json.dumps(c.explain["unknown"])})
         rules.append({"_id": "eligible", "c": "", "s": '"eligible"', "k": '"all"', "e": '"All criteria met"'})
         node_id = f"t{index}"

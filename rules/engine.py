@@ -3,21 +3,36 @@
 A pathway is ``not_eligible`` only when a known fact rules the person out, ``needs_information``
 when the answer turns on facts we do not know yet (named in ``missing``), else ``eligible``.
 Overlaps are shown, never resolved: the person chooses.
+
+The criteria are turned into Python functions once, when the engine is built (rules.compiler): a
+decision runs straight-line code with the settings and explanations already in place. Only lookups
+that depend on nothing but a postcode district (which area, which local services) are remembered.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
-from .loader import Criterion, Pathway, Ruleset
+from .compiler import (
+    ELIGIBLE,
+    MET,
+    NEEDS_INFORMATION,
+    NOT_ELIGIBLE,
+    NOT_MET,
+    SKIPPED,
+    UNKNOWN,
+    compile_decisions,
+    compile_signposting,
+)
+from .loader import Ruleset
 from .postcodes import Postcode, parse_postcode
 from .referral_route import referral_route
+from .vocabulary import Fact, Vocabulary
 
-MET, NOT_MET, UNKNOWN, SKIPPED, VARIES = "met", "not_met", "unknown", "skipped", "varies"
-ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFORMATION = "eligible", "not_eligible", "needs_information"
+VARIES = "varies"
 _CACHE_LIMIT = 50_000
-_VARIES = "This depends on local rules that differ between areas, so we need the postcode."
+__all__ = ["ELIGIBLE", "MET", "NEEDS_INFORMATION", "NOT_ELIGIBLE", "NOT_MET", "SKIPPED", "UNKNOWN", "VARIES",
+           "Engine", "InvalidFacts"]
 
 
 class InvalidFacts(ValueError):
@@ -35,34 +50,30 @@ class Engine:
         self.ruleset = ruleset
         self.vocabulary = ruleset.vocabulary
         directory = ruleset.directory
-        # The local settings in play for a pathway, by where the person is: an area id, "" (a postcode
+        # The local settings in play for each pathway, by where the person is: an area id, "" (a postcode
         # outside every area in the directory) or "*" (postcode unknown: every area's settings).
-        self._settings_in_play: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        places: dict[str, dict[str, list[dict[str, Any]]]] = {"": {}, "*": {}, **{a.id: {} for a in directory.areas}}
         for pathway in ruleset.pathways:
             by_area = {a.id: {**pathway.settings, **a.settings.get(pathway.id, {})} for a in directory.areas}
-            self._settings_in_play[(pathway.id, "")] = [pathway.settings]
-            self._settings_in_play[(pathway.id, "*")] = _distinct([pathway.settings, *by_area.values()])
+            places[""][pathway.id] = [pathway.settings]
+            places["*"][pathway.id] = _distinct([pathway.settings, *by_area.values()])
             for area_id, settings in by_area.items():
-                self._settings_in_play[(pathway.id, area_id)] = [settings]
-        # Criteria that apply where exactly one set of settings is in play (local settings switch some off).
-        self._active = {
-            key: [c for c in pathway.criteria if c.applies_if is None or variants[0][c.applies_if[0]] == c.applies_if[1]]
-            for pathway in ruleset.pathways
-            for key, variants in self._settings_in_play.items()
-            if key[0] == pathway.id and len(variants) == 1
-        }
-        # Explained decisions depend only on the criterion outcomes, the zero-exclusion notes that apply and
-        # where the person is, so each combination is assembled once and reused (read-only).
-        self._explained: dict[tuple, dict] = {}
-        self._services: dict[tuple[str, str], list[dict]] = {}
-        self._signpost_facts = sorted(frozenset().union(*(s.when.facts for s in ruleset.signposts)))
-        self._signposts: dict[tuple, list[dict]] = {}
+                places[area_id][pathway.id] = [settings]
+        self._decide = compile_decisions(ruleset, places)
+        self._signposting = compile_signposting(ruleset)
+        self._clean = _Cleaner(self.vocabulary)
+        askable = sorted((f for f in self.vocabulary.facts.values() if f.question), key=lambda f: (f.ask_order, f.name))
+        self._questions = {fact.name: _question_parts(fact) for fact in askable}
+        self._question_rank = {fact.name: position for position, fact in enumerate(askable)}
+        # Per postcode district: where it is (area id or "") and, per pathway, its local services and route.
+        self._local: dict[str, tuple[str, tuple]] = {}
+        self._no_postcode = tuple(([], None, referral_route(p, [])) for p in ruleset.pathways)
 
     # -- public -------------------------------------------------------------------------------
 
     def clean(self, facts: dict[str, Any]) -> dict[str, Any]:
         """Check and normalise raw facts (e.g. from the bot); raise InvalidFacts naming each problem."""
-        clean, errors = self.vocabulary.clean(facts)
+        clean, errors = self._clean(facts)
         if errors:
             raise InvalidFacts(errors)
         return clean
@@ -70,10 +81,19 @@ class Engine:
     def evaluate(self, facts: dict[str, Any]) -> dict[str, Any]:
         """Return the explained decision (CONTRACT.md shape) for a dict of facts."""
         known = self.clean(facts)
-        postcode = parse_postcode(known["postcode"]) if "postcode" in known else None
-        where = self._where(postcode)
-        pathways = [self._evaluate_pathway(p, known, postcode, where) for p in self.ruleset.pathways]
-        eligible = [p["id"] for p in pathways if p["status"] == ELIGIBLE]
+        postcode = known.get("postcode")
+        if postcode is None:
+            where, local = "*", self._no_postcode
+        else:
+            where, local = self._local_to(parse_postcode(postcode))
+        pathways = self._decide[where](known)
+        eligible = []
+        for decision, (services, available, route) in zip(pathways, local, strict=True):
+            decision["services"] = [dict(s) for s in services] if services else []
+            decision["available_locally"] = available
+            decision["referral_route"] = None if route is None else dict(route)
+            if decision["status"] == ELIGIBLE:
+                eligible.append(decision["id"])
         return {
             "ruleset_version": self.ruleset.version,
             "ruleset_hash": self.ruleset.content_hash,
@@ -91,135 +111,104 @@ class Engine:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _signposting(self, facts: dict[str, Any]) -> list[dict[str, Any]]:
-        """Signposts whose condition is true; computed once per combination of the facts they read."""
-        key = tuple(facts.get(name) for name in self._signpost_facts)
-        shown = self._signposts.get(key)
-        if shown is None:
-            if len(self._signposts) > _CACHE_LIMIT:
-                self._signposts.clear()
-            shown = self._signposts[key] = [
-                s.to_dict() for s in self.ruleset.signposts if s.when.evaluate(facts, {})[0] is True
-            ]
-        return [dict(s) for s in shown]
-
-    def _where(self, postcode: Postcode | None) -> str:
-        if postcode is None:
-            return "*"
-        areas = self.ruleset.directory.areas_for(postcode)
-        return areas[0].id if areas else ""
-
-    def _evaluate_pathway(self, pathway: Pathway, facts: dict[str, Any], postcode: Postcode | None, where: str) -> dict:
-        variants = self._settings_in_play[(pathway.id, where)]
-        if len(variants) == 1:
-            settings = variants[0]
-            judged = tuple(_outcome(c.test.evaluate(facts, settings)) for c in self._active[(pathway.id, where)])
-        else:
-            judged = tuple(_judge_across(c, facts, variants) for c in pathway.criteria)
-        notes = tuple(note.fact in facts for note in pathway.does_not_exclude)
-        key = (pathway.id, where, judged, notes)
-        explained = self._explained.get(key)
-        if explained is None:
-            if len(self._explained) > _CACHE_LIMIT:
-                self._explained.clear()
-            explained = self._explained[key] = self._explain(pathway, where, judged, notes)
-        services, available = self._local_services(pathway, postcode)
-        return {**explained, "services": services, "available_locally": available,
-                "referral_route": referral_route(pathway, services)}
-
-    def _explain(self, pathway: Pathway, where: str, judged: tuple, notes: tuple[bool, ...]) -> dict:
-        variants = self._settings_in_play[(pathway.id, where)]
-        criteria = self._active[(pathway.id, where)] if len(variants) == 1 else pathway.criteria
-        reasons = []
-        decided_by: dict[str, list[str]] = {MET: [], NOT_MET: [], UNKNOWN: []}
-        missing: set[str] = set()
-        for criterion, (outcome, criterion_missing) in zip(criteria, judged, strict=True):
-            if outcome == SKIPPED:
-                continue
-            if outcome == VARIES:
-                outcome, explanation = UNKNOWN, _VARIES
-            else:
-                explanation = criterion.explain[outcome].format(**variants[0])
-            decided_by[outcome].append(criterion.id)
-            if outcome == UNKNOWN:
-                missing |= criterion_missing
-            reasons.append({"criterion": criterion.id, "title": criterion.title, "outcome": outcome,
-                            "explanation": explanation, "source": criterion.source})
-        for note, given in zip(pathway.does_not_exclude, notes, strict=True):
-            if given:
-                reasons.append({"criterion": f"does_not_exclude:{note.fact}", "title": "Zero exclusion",
-                                "outcome": MET, "explanation": note.explanation, "source": note.source})
-        if decided_by[NOT_MET]:
-            status, deciding, missing = NOT_ELIGIBLE, decided_by[NOT_MET], set()
-        elif decided_by[UNKNOWN]:
-            status, deciding = NEEDS_INFORMATION, decided_by[UNKNOWN]
-        else:
-            status, deciding = ELIGIBLE, decided_by[MET]
-        return {
-            "id": pathway.id,
-            "name": pathway.name,
-            "short_name": pathway.short_name,
-            "status": status,
-            "decided_by": deciding,
-            "reasons": reasons,
-            "missing": self._in_ask_order(missing),
-            "summary": pathway.summary,
-            "access_route": pathway.access_route,
-            "access_route_source": pathway.access_route_source,
-            "length": pathway.length,
-            "availability": pathway.availability,
-        }
-
-    def _local_services(self, pathway: Pathway, postcode: Postcode | None) -> tuple[list[dict], bool | None]:
-        if postcode is None:
-            return [], None
-        key = (pathway.id, postcode.district)
-        found = self._services.get(key)
+    def _local_to(self, postcode: Postcode) -> tuple[str, tuple]:
+        """(where, per pathway (services, available_locally, referral_route)) for a postcode's district."""
+        found = self._local.get(postcode.district)
         if found is None:
-            found = [s.to_dict() for s in self.ruleset.directory.services_for(pathway.id, postcode)]
-            if len(self._services) > _CACHE_LIMIT:
-                self._services.clear()
-            self._services[key] = found
-        return [dict(s) for s in found], bool(found)
-
-    def _in_ask_order(self, facts: set[str]) -> list[str]:
-        return sorted(facts, key=lambda name: (self.vocabulary[name].ask_order, name))
+            directory = self.ruleset.directory
+            areas = directory.areas_for(postcode)
+            per_pathway = []
+            for pathway in self.ruleset.pathways:
+                services = [s.to_dict() for s in directory.services_for(pathway.id, postcode)]
+                per_pathway.append((services, bool(services), referral_route(pathway, services)))
+            if len(self._local) > _CACHE_LIMIT:
+                self._local.clear()
+            found = self._local[postcode.district] = (areas[0].id if areas else "", tuple(per_pathway))
+        return found
 
     def _next_question(self, pathways: list[dict]) -> dict[str, Any] | None:
-        counts = Counter(fact for p in pathways if p["status"] == NEEDS_INFORMATION for fact in p["missing"])
-        askable = [f for f in counts if self.vocabulary[f].question]
-        if not askable:
+        """The question that settles the most undecided pathways (ties: the vocabulary's ask order, then name)."""
+        counts: dict[str, int] = {}
+        for p in pathways:
+            if p["status"] == NEEDS_INFORMATION:
+                for fact in p["missing"]:
+                    counts[fact] = counts.get(fact, 0) + 1
+        rank, best, best_score = self._question_rank, None, -1
+        for fact, count in counts.items():
+            position = rank.get(fact)
+            if position is not None:
+                score = count * len(rank) - position  # more pathways settled first, then earlier in ask order
+                if score > best_score:
+                    best, best_score = fact, score
+        if best is None:
             return None
-        best = min(askable, key=lambda f: (-counts[f], self.vocabulary[f].ask_order, f))
-        fact = self.vocabulary[best]
-        settles = [p["id"] for p in pathways if best in p["missing"]]
-        question = {"fact": best, "text": fact.question, "settles": settles, "type": fact.type}
-        if fact.values:
-            question["options"] = list(fact.values)
+        text, kind, options = self._questions[best]
+        question = {"fact": best, "text": text, "settles": [p["id"] for p in pathways if best in p["missing"]],
+                    "type": kind}
+        if options:
+            question["options"] = list(options)
         return question
 
 
-def _outcome(result: tuple[bool | None, frozenset[str]]) -> tuple[str, frozenset[str]]:
-    value, missing = result
-    return (MET, missing) if value is True else (NOT_MET, missing) if value is False else (UNKNOWN, missing)
+def _question_parts(fact: Fact) -> tuple[str, str, tuple[str, ...]]:
+    return fact.question, fact.type, tuple(fact.values)
 
 
-def _judge_across(criterion: Criterion, facts: dict[str, Any], variants: list[dict[str, Any]]):
-    """A criterion's outcome where several sets of local settings are in play (postcode unknown).
+class _Cleaner:
+    """Vocabulary.clean with the common cases checked inline; anything else goes to the fact's own check,
+    so the clean values and the error messages are exactly the vocabulary's."""
 
-    If they all agree, that outcome stands; if not, it is VARIES (shown as unknown) and the postcode
-    is one of the facts that would settle it.
-    """
-    results = []
-    for settings in variants:
-        if criterion.applies_if is not None and settings[criterion.applies_if[0]] != criterion.applies_if[1]:
-            results.append((SKIPPED, frozenset()))
-        else:
-            results.append(_outcome(criterion.test.evaluate(facts, settings)))
-    first = results[0][0]
-    if all(outcome == first for outcome, _ in results):
-        return first, frozenset().union(*(m for _, m in results))
-    return VARIES, frozenset().union(*(m for _, m in results)) | {"postcode"}
+    BOOLEAN, INTEGER, ENUM, ENUM_LIST, OTHER = range(5)
+
+    def __init__(self, vocabulary: Vocabulary):
+        self.facts = vocabulary.facts
+        self.fast: dict[str, tuple] = {}
+        for name, fact in vocabulary.facts.items():
+            if fact.type == "boolean":
+                self.fast[name] = (self.BOOLEAN, None, None)
+            elif fact.type == "integer":
+                low = fact.minimum if fact.minimum is not None else float("-inf")
+                high = fact.maximum if fact.maximum is not None else float("inf")
+                self.fast[name] = (self.INTEGER, low, high)
+            elif fact.type in ("enum", "enum_list"):
+                self.fast[name] = (self.ENUM if fact.type == "enum" else self.ENUM_LIST, frozenset(fact.values), None)
+            else:
+                self.fast[name] = (self.OTHER, None, None)
+
+    def __call__(self, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        clean: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
+        fast = self.fast
+        for name, value in raw.items():
+            spec = fast.get(name)
+            if spec is None:
+                errors[name] = ["Unknown fact."]
+                continue
+            if value is None:
+                continue
+            kind, a, b = spec
+            if kind == 0:  # BOOLEAN
+                if value is True or value is False:
+                    clean[name] = value
+                    continue
+            elif kind == 1:  # INTEGER
+                if value.__class__ is int and a <= value <= b:
+                    clean[name] = value
+                    continue
+            elif kind == 2:  # ENUM
+                if value.__class__ is str and value in a:
+                    clean[name] = value
+                    continue
+            elif kind == 3:  # ENUM_LIST
+                if (value.__class__ is list or value.__class__ is tuple) and all(
+                        v.__class__ is str and v in a for v in value):
+                    clean[name] = tuple(dict.fromkeys(value))
+                    continue
+            try:
+                clean[name] = self.facts[name].check(value)
+            except ValueError as error:
+                errors[name] = [str(error)]
+        return clean, errors
 
 
 def _overlap(eligible: list[str], pathways: list[dict]) -> dict[str, Any] | None:
