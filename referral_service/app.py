@@ -45,9 +45,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_commands(app: Flask) -> None:
     """Each feature adds its commands to ``app.cli`` (the ``referral-service`` CLI runs inside this app)."""
     from . import auth
+    from .exports import mhsds
     from .sms import cli as sms_cli
 
     auth.init_app(app)
+    mhsds.init_app(app)
     sms_cli.init_app(app)
 
 
@@ -62,6 +64,7 @@ def _register_blueprints(app: Flask, smorest) -> None:
     from .referrals.outcome_routes import blp as referral_outcomes
     from .referrals.routes import blp as referrals
     from .reports.routes import blp as reports
+    from .safety.routes import blp as safety_events
     from .services.routes import blp as services
     from .sms.pages import bp as sms_pages
     from .sms.routes import blp as campaigns
@@ -84,4 +87,5 @@ def _register_blueprints(app: Flask, smorest) -> None:
     smorest.register_blueprint(reports)
     smorest.register_blueprint(campaigns)
     smorest.register_blueprint(sms_webhooks)
+    smorest.register_blueprint(safety_events)
     app.register_blueprint(sms_pages)

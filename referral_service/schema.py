@@ -14,7 +14,7 @@ from . import (
     migrations,
     storage,  # noqa: F401 - imports every storage module, so older-style sets are registered
 )
-from .storage import audit, campaigns, consents, contacts, conversations, outbox, referrals, tokens
+from .storage import audit, campaigns, consents, contacts, conversations, outbox, referrals, safety_events, tokens
 
 
 def migration_sets() -> list:
@@ -28,6 +28,7 @@ def migration_sets() -> list:
         outbox.migrations,
         referrals.migrations,
         tokens.migrations,
+        safety_events.migrations,
     ]
     names = {m.name for m in listed}
     return listed + [m for m in database.registered_migrations() if m.name not in names]

@@ -11,11 +11,14 @@ from flask import Response, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.safety import assess_risk
+from bot.safety.crisis_lines import sms_crisis_reply
+
 from ..api import Blueprint
 from ..db import get_db, write_transaction
 from ..errors import Forbidden, NotFound
 from ..schemas import ErrorResponseSchema
-from ..storage import outbox
+from ..storage import outbox, safety_events
 from ..storage.consents import record_sms_stop, restore_sms_after_stop, yes_answers_our_question
 from .dispatcher import record_opt_out
 from .gateway import OPTED_OUT, TwilioProvider
@@ -97,9 +100,11 @@ def _start_reply(restored: list[str] | None) -> str:
 @blp.response(200, content_type="application/xml", description="TwiML with our reply")
 @blp.alt_response(403, schema=ErrorResponseSchema, description="Missing or wrong X-Twilio-Signature")
 def inbound():
-    """A text from a phone. STOP family withdraws SMS consent for every service; START/UNSTOP (and YES, when it
-    answers our reply to a STOP) give back exactly what that STOP took away;
-    HELP/INFO says who is texting and how to stop; anything else is stored for the service and answered."""
+    """A text from a phone. First the risk check: a text at risk is answered with the crisis lines, stored with its
+    ``risk_level`` and recorded as a safety event for the services that texted the number. Then the keywords:
+    STOP family withdraws SMS consent for every service; START/UNSTOP (and YES, when it answers our reply to a
+    STOP) give back exactly what that STOP took away; HELP/INFO says who is texting and how to stop; anything
+    else is stored for the service and answered."""
     _check_signature()
     db = get_db()
     body = request.form.get("Body", "")
@@ -110,17 +115,27 @@ def inbound():
     last = outbox.last_promotion_to(db, phone) if phone else None
     name, contact = _who(last)
     restored = None
+    # Risk first, before any keyword (CONTRACT.md "Risk first, on every channel"): "STOP i want to die" gets
+    # the crisis lines. A bare keyword is never at risk, so STOP still withdraws consent as before.
+    risk = assess_risk(body)
     with write_transaction(db):
         kind = _kind(db, word, phone, last)
         new = outbox.record_inbound(db, message_sid=sid, phone_e164=phone, service_id=last["service_id"] if last else None,
                                     campaign_id=last["campaign_id"] if last else None, kind=kind,
-                                    body=body if kind == "other" else None, now=now)
+                                    body=body if kind == "other" or risk.level else None, now=now, risk_level=risk.level)
+        if new and risk.level:
+            # Every service that texted this number has a duty to follow up; none known: admins see it.
+            services = outbox.services_that_texted(db, phone) if phone else []
+            safety_events.record_for_services(db, services, channel="sms", risk_level=risk.level, category=risk.category,
+                                              reason=risk.reason, text=body, phone=phone)
         if new and phone and kind == "stop":
             # Our answer below asks the number to reply YES to undo it: the one question a bare YES can answer.
             record_sms_stop(db, phone, f"Replied {word} to a promotional text.", asked_reply_yes=True)
         elif new and phone and kind == "start":
             restored = restore_sms_after_stop(db, phone, word)
-    current_app.logger.info("sms_inbound", extra={"kind": kind, "duplicate": not new})
+    current_app.logger.info("sms_inbound", extra={"kind": kind, "duplicate": not new, "risk_level": risk.level})
+    if risk.level:
+        return _twiml(sms_crisis_reply(risk.level, name if last else None))
     if kind == "stop":
         return _twiml("You will get no more texts about NHS employment support from any service. Changed your mind? "
                       "Reply YES to get them again from the services you had agreed to.")

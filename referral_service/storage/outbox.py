@@ -100,6 +100,12 @@ def provider_neutral_columns_and_claims(db) -> None:
     db.execute("drop table sms_dispatcher_lease")
 
 
+@migrations()
+def inbound_risk_level(db) -> None:
+    # What the risk check (bot.safety.assess_risk) found in a reply: "urgent", "check" or null.
+    db.execute("alter table sms_inbound add column risk_level text")
+
+
 def iso(moment: datetime | None = None) -> str:
     return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
 
@@ -275,23 +281,30 @@ def last_promotion_to(db, phone_e164: str) -> dict | None:
 
 
 def record_inbound(db, *, message_sid: str | None, phone_e164: str | None, service_id: str | None,
-                   campaign_id: str | None, kind: str, body: str | None, now: str) -> bool:
+                   campaign_id: str | None, kind: str, body: str | None, now: str, risk_level: str | None = None) -> bool:
     """Store an inbound text once (a provider may retry a webhook); False when already stored. Caller holds the transaction."""
     cursor = db.execute("insert or ignore into sms_inbound (message_sid, phone_e164, service_id, campaign_id, kind, body, "
-                        "received_at) values (?, ?, ?, ?, ?, ?, ?)",
-                        [message_sid, phone_e164, service_id, campaign_id, kind, body, now])
+                        "received_at, risk_level) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [message_sid, phone_e164, service_id, campaign_id, kind, body, now, risk_level])
     return cursor.rowcount == 1
 
 
 def inbound_for_service(db, service_id: str) -> list[dict]:
-    return list(db.query("select id, phone_e164, campaign_id, kind, body, received_at from sms_inbound "
+    return list(db.query("select id, phone_e164, campaign_id, kind, body, received_at, risk_level from sms_inbound "
                          "where service_id = ? and kind = 'other' order by id desc", [service_id]))
 
 
 def all_replies(db, limit: int = 500) -> list[dict]:
     """Replies that were not a keyword, every service's, newest first (admins)."""
-    return list(db.query("select id, service_id, campaign_id, kind, body, received_at from sms_inbound "
+    return list(db.query("select id, service_id, campaign_id, kind, body, received_at, risk_level from sms_inbound "
                          "where kind = 'other' order by id desc limit ?", [limit]))
+
+
+def services_that_texted(db, phone_e164: str) -> list[str]:
+    """Every service that has sent this number a promotion (the routed service and the campaign's owner)."""
+    rows = db.query("select distinct service_id, owner_service_id from sms_outbox where phone_e164 = ? "
+                    "and status in ('sending', 'sent', 'delivered', 'undelivered')", [phone_e164])
+    return sorted({s for row in rows for s in (row["service_id"], row["owner_service_id"]) if s})
 
 
 # --- dispatchers ------------------------------------------------------------------------------------
