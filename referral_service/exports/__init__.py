@@ -1,0 +1,1 @@
+"""Extracts for national data sets (the MHSDS-shaped CSVs)."""
