@@ -46,6 +46,8 @@ def _ensure_secret_key(state) -> None:
     """The session is signed: without a configured SECRET_KEY, use one kept beside the database (0600),
     so that every worker of one deployment signs alike and a restart does not lose people's answers."""
     app = state.app
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"  # a cross-site POST never carries the person's answers
     if app.config.get("SECRET_KEY"):
         return
     path = Path(app.config.get("SECRET_KEY_FILE") or Path(app.config["DATABASE_PATH"]).parent / "session-secret")
@@ -176,14 +178,14 @@ def answer(name: str):
 def check_typed_words(journey: Journey, page_name: str, typed: list[str], form: dict):
     """Send the person to the crisis help (urgent) or the direct question (check) before anything else."""
     cleared = set(journey.state.get("cleared") or [])
-    level, text = safety.highest_risk([t for t in typed if safety.text_key(t) not in cleared])
-    if level is None:
+    found = safety.highest_risk([t for t in typed if safety.text_key(t) not in cleared])
+    if found is None:
         return None
-    safety.record(level, text, journey.state["id"], page_name)
-    journey.state["paused"] = {"page": page_name, "form": {k: v for k, v in form.items()}, "key": safety.text_key(text),
-                               "level": level}
+    safety.record(found.level, found.category, found.reason, found.text, journey.state, page_name)
+    journey.state["paused"] = {"page": page_name, "form": dict(form.items()), "key": safety.text_key(found.text),
+                               "level": found.level, "text": found.text}
     journey.save(session)
-    return redirect(url_for(".urgent_help" if level == safety.URGENT else ".are_you_safe"))
+    return redirect(url_for(".urgent_help" if found.level == safety.URGENT else ".are_you_safe"))
 
 
 def read_answer(fact_name: str | None, page_name: str, form: MultiDict) -> tuple[Any, str | None]:
@@ -301,8 +303,10 @@ def are_you_safe_answered():
                     targets={"safe": "safe-yes"})
     if choice == "yes":
         paused = journey.state.get("paused") or {}
-        safety.record(safety.URGENT, "(answered yes to: are you thinking about ending your life or harming yourself?)",
-                      journey.state["id"], paused.get("page") or "are-you-safe")
+        words = paused.get("text") or ""
+        safety.record(safety.URGENT, "answered_yes", "said yes when asked directly",
+                      f"{words} [asked whether thinking of ending their life or harming themselves: 'Yes, I am']".strip(),
+                      journey.state, paused.get("page") or "are-you-safe")
         if paused:
             paused["level"] = safety.URGENT
         journey.save(session)

@@ -15,8 +15,7 @@ import pytest
 
 from consent import SHARE_WITH_SERVICE, SMS_PROMOTIONS, wording
 from consent.wording import WEB_FORM_PAGES
-from referral_service.chat.client import InProcessReferralClient
-from referral_service.db import connect
+from referral_service.db import connect_for
 from rules import default_engine
 
 VOCABULARY = default_engine().vocabulary
@@ -31,22 +30,31 @@ SHEFFIELD_PSYCHOSIS = {
 }
 
 
-class RecordingClient(InProcessReferralClient):
-    """The app's own in-process client, keeping the safety events it is asked to record."""
+class SafetyEvents:
+    """The safety events stored for services to follow up (storage.safety_events), read from the database."""
 
     def __init__(self, app):
-        super().__init__(app)
-        self.safety_events: list[dict] = []
+        self.app = app
 
-    def record_safety_event(self, event):
-        self.safety_events.append(event)
+    def rows(self) -> list[dict]:
+        db = connect_for(self.app)
+        try:
+            return [dict(zip(("channel", "risk_level", "text", "service_id", "phone"), r, strict=True))
+                    for r in db.execute("select channel, risk_level, text, service_id, phone_e164 from safety_events "
+                                        "order by created_at, rowid")]
+        finally:
+            db.conn.close()
+
+    def __iter__(self):
+        return iter(self.rows())
+
+    def __eq__(self, other):
+        return self.rows() == other
 
 
 @pytest.fixture
 def events(app):
-    client = RecordingClient(app)
-    app.config["BOT_REFERRAL_CLIENT"] = client
-    return client.safety_events
+    return SafetyEvents(app)
 
 
 def text(response) -> str:
@@ -96,7 +104,7 @@ def to_result(client, answers=SHEFFIELD_PSYCHOSIS):
 
 
 def consent_rows(app):
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     try:
         return db.execute("select purpose, decision, method, wording_version, wording_text from consent_records "
                           "order by purpose").fetchall()
@@ -105,7 +113,7 @@ def consent_rows(app):
 
 
 def referral_count(app) -> int:
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     try:
         return db.execute("select count(*) from referrals").fetchone()[0]
     finally:
@@ -397,7 +405,7 @@ def test_the_referral_keeps_the_persons_own_words(app, client):
     client.post("/self-referral/sharing-your-details", data={"consent": "yes"})
     client.post("/self-referral/contact-details", data={"first_name": "Sam", "phone": "0121 496 0456"})
     client.post("/self-referral/send")
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     try:
         summary, facts = db.execute("select summary, facts_json from referrals").fetchone()
     finally:
@@ -417,8 +425,10 @@ def test_urgent_words_show_the_crisis_help_before_anything_else(client, events):
     for link in ('href="tel:999"', 'href="tel:111"', 'href="tel:116123"', 'href="sms:85258?body=SHOUT"'):
         assert link in body
     assert "nhsuk-card--care--emergency" in body and "option 2" in body
-    assert [(e["channel"], e["risk_level"], e["text"]) for e in events] == [
-        ("web_form", "urgent", "I have pills saved up to take them all")]
+    # Recorded for the local services to follow up (Sheffield), with the words.
+    assert {(e["channel"], e["risk_level"], e["text"]) for e in events} == {
+        ("form", "urgent", "I have pills saved up to take them all")}
+    assert "sheffield-ips-smi" in {e["service_id"] for e in events}
     # The words were not taken as an answer: the form stopped.
     assert client.get("/self-referral/check-your-answers").headers["Location"] == "/self-referral/anything-else"
     # "I'm safe, carry on": back to the same page with what they wrote, and on from there.
@@ -450,6 +460,7 @@ def test_yes_to_the_direct_question_shows_the_crisis_help(client, events):
     assert client.post("/self-referral/are-you-safe", data={"safe": "yes"}).headers["Location"] == \
         "/self-referral/urgent-help"
     assert [e["risk_level"] for e in events] == ["check", "urgent"]
+    assert {e["service_id"] for e in events} == {"sheffield-ips-smi"}  # the service of the pathway still open
 
 
 def test_every_typed_box_is_checked_even_the_age_and_the_contact_details(client, events):
