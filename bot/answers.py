@@ -107,10 +107,12 @@ def read_postcode(value: Any) -> str | None:
 
 CONDITION_WORDS: list[tuple[str, str]] = [
     (r"schi?t?zo|skitzo|shizo|psychos|psycos|psychotic|hear(ing)? voices|paranoi|delusion", "psychosis"),
-    (r"bi ?polar|manic|mania", "bipolar"),
+    (r"bi ?-?p[oa]l[ae]r|bipolor|bi ?pola\b|manic|mania", "bipolar"),
     (r"personality|bpd|eupd|borderline", "personality_disorder"),
     (r"eating|anorexi|bulimi|binge", "eating_disorder"),
-    (r"(severe|serious|major|really bad|clinical) dep+re?s+", "severe_depression"),
+    # Not "clinical depression": everyday words for depression, not the SMI cohort's severe depression
+    # (DOMAIN.md "Corrections to the rules").
+    (r"(severe|serious|major|really bad) dep+re?s+", "severe_depression"),
     (r"rehab", "mh_rehabilitation"),
     (r"complex|ptsd|trauma|ocd|obsessive", "complex_mental_health"),
     (r"anxi|anxeit|axiet|anxit|panic|stress|worr|nerv|phobia", "anxiety"),
@@ -250,3 +252,158 @@ def read_first_name(value: Any) -> str | None:
     if first.lower() in {"yes", "no", "ok", "okay", "hello", "hi", "stop", "none", "not", "dont", "why", "what"}:
         return None
     return first[0].upper() + first[1:]
+
+
+# -- facts volunteered in any message ("hi im 16 and i want a job") ---------------------------------
+
+_VOLUNTEERED_AGE = re.compile(
+    r"\b(?:i am|im|i m|aged|age|age is|my age is)\s+(\d{1,3})\b(?!\s*(?:%|percent|kids?|children|weeks?|months?|days?|"
+    r"hours?|minutes?|mins?|times?|pounds?|quid|k\b|years? (?:ago|in|out|since|off|unemployed|sober|clean)|in |on |of |"
+    r"out of|x\b))|\b(\d{1,3})\s*(?:years? old|yrs? old|yo|y o)\b")
+# Only named conditions count when volunteered outside the question (not "worried", "stressed").
+_VOLUNTEERED_CONDITIONS = [
+    (r"schi?t?zo|skitzo|shizo|psychos|psycos|psychotic|hear(ing)? voices", "psychosis"),
+    (r"bi ?-?p[oa]l[ae]r|bipolor|\bmanic depress", "bipolar"),
+    (r"personality disorder|\bbpd\b|\beupd\b", "personality_disorder"),
+    (r"eating disorder|anorexi|bulimi|binge eating", "eating_disorder"),
+    (r"(severe|serious|major) dep+re?s+", "severe_depression"),
+    (r"\bptsd\b|\bocd\b|complex (mental health|needs|trauma)", "complex_mental_health"),
+    (r"\banxi|panic attacks|social anxiety", "anxiety"),
+    (r"dep+re?s+ion|\bdepressed\b", "depression"),
+    (r"back pain|bad back|arthritis|diabet|\bdisabled\b|disability|epilep|long covid|fibromyalgia|"
+     r"multiple sclerosis|chronic (pain|fatigue)|physical (health|condition|disability)", "physical_health"),
+]
+_NEGATED = re.compile(r"\b(no|not|dont|do not|never|without|isnt|aint|havent)\b(\s+\w+){0,3}\s*$")
+_SECONDARY_CARE = re.compile(r"community mental health team|\bcmht\b|early intervention|\beip\b|care co ?ordinator|"
+                             r"\bpsychiatrist\b|secondary (mental health )?care|home treatment team|"
+                             r"\bunder (the|a) mental health team|"
+                             r"\bmy mental health team\b|\bcommunity team\b")
+_TALKING_THERAPIES = re.compile(r"talking therap|\biapt\b|\bnhs therapy\b")
+_EMPLOYMENT_VOLUNTEERED = [
+    (r"\boff sick\b|signed off|sick leave|sick note|fit note", "in_work_off_sick"),
+    (r"\b(not working|unemployed|out of work|lost my job|(dont|do not|dont) have a job|no job|between jobs|"
+     r"made redundant|got sacked|got fired|havent worked)\b", "out_of_work"),
+    (r"\b(i work|im working|i am working|i have a job|i ve got a job|ive got a job|im employed|i am employed|"
+     r"keep my job|my boss|my employer|my manager|at work)\b", "in_work"),
+]
+
+
+def _named(pattern: str, text: str) -> bool:
+    """The pattern names something the person has, not something they deny ("no psychosis")."""
+    for match in re.finditer(pattern, text):
+        if not _NEGATED.search(text[:match.start()]):
+            return True
+    return False
+
+
+def volunteered_facts(value: Any) -> dict[str, Any]:
+    """Facts said plainly in any message, asked or not: age, conditions (several at once), postcode,
+    work, NHS Talking Therapies, a secondary mental health team, drug or alcohol treatment."""
+    raw = str(value or "")[:500]
+    text = normalise(raw)
+    if not text or raw.lstrip().startswith("/"):
+        return {}
+    facts: dict[str, Any] = {}
+    age = _VOLUNTEERED_AGE.search(text)
+    if age:
+        number = int(age.group(1) or age.group(2))
+        if 5 <= number <= 120:
+            facts["age"] = number
+    conditions = [c for pattern, c in _VOLUNTEERED_CONDITIONS if _named(pattern, text)]
+    if "severe_depression" in conditions and "depression" in conditions:
+        conditions.remove("depression")
+    if conditions:
+        facts["conditions"] = list(dict.fromkeys(conditions))
+    for match in POSTCODE_PATTERN.finditer(raw):
+        postcode = read_postcode(f"{match.group(1)} {match.group(2)}")
+        if postcode:
+            facts["postcode"] = postcode
+            break
+    for pattern, status in _EMPLOYMENT_VOLUNTEERED:
+        if _named(pattern, text):
+            facts["employment_status"] = status
+            break
+    if _TALKING_THERAPIES.search(text):
+        if re.search(r"\bwait|waiting list|referred|on the list|about to start", text):
+            facts["talking_therapies"] = "waiting"
+        elif re.search(r"finished|discharged|ended|completed|last (month|year)|used to", text):
+            facts["talking_therapies"] = "recently_discharged"
+        elif re.search(r"\b(im|i am|having|in|seeing|go to|going to|currently|started|doing|with|under)\b", text) \
+                and not _NEGATED.search(text[:_TALKING_THERAPIES.search(text).start()]):
+            facts["talking_therapies"] = "in_treatment"
+    if _named(_SECONDARY_CARE.pattern, text) and not re.search(r"\b(no longer|used to|discharged from)\b", text):
+        facts["in_secondary_mental_health_care"] = True
+    for pattern, answer in DRUG_ALCOHOL_TREATMENT_HINTS:
+        if answer and _named(pattern, text):
+            facts["drug_alcohol_treatment"] = True
+    return facts
+
+
+YES_NO_FACTS = {
+    "wants_paid_work": None, "right_to_work_uk": RIGHT_TO_WORK_HINTS, "drug_alcohol_treatment": DRUG_ALCOHOL_TREATMENT_HINTS,
+    "substance_use": None, "other_dwp_employment_programme": DWP_PROGRAMME_HINTS, "registered_with_gp_in_area": None,
+    "in_secondary_mental_health_care": [(_SECONDARY_CARE.pattern, True)], "consent_share_with_service": None,
+    "consent_sms": None, "reached_state_pension_age": None,
+}
+
+
+def read_answer(slot: str, value: Any, allowed: list[str] | None = None, intent: str | None = None) -> Any:
+    """The answer to the question about ``slot`` in ``value``, or None when it does not read as one.
+
+    The same readers the form validators use; the dialogue uses it to put answers before commands."""
+    if slot in YES_NO_FACTS:
+        return read_yes_no(value, intent, YES_NO_FACTS[slot])
+    if slot == "age":
+        return read_age(value)
+    if slot == "postcode":
+        return read_postcode(value)
+    if slot == "conditions":
+        return read_conditions(value, allowed or [])
+    if slot == "talking_therapies":
+        return read_choice(value, allowed or [], TALKING_THERAPIES_WORDS)
+    if slot == "employment_status":
+        return read_choice(value, allowed or [], EMPLOYMENT_WORDS)
+    if slot == "first_name":
+        return read_first_name(value)
+    if slot == "phone":
+        return read_phone(value)
+    return None
+
+
+def is_mobile(phone: str | None) -> bool:
+    """A UK mobile (07…; +447…): the only numbers we offer texts to."""
+    return bool(phone) and str(phone).startswith("+447")
+
+
+# -- the questions people ask (answered at any point, then the question asked before is asked again) --
+
+FAQ_TOPICS: list[tuple[str, re.Pattern[str]]] = [
+    ("someone_else", re.compile(r"\b(for|about|asking for|on behalf of|help) my (son|daughter|child|kid|boy|girl|partner|husband|"
+                                r"wife|friend|brother|sister|mum|mom|dad|mother|father|relative|client|patient)\b|"
+                                r"\bmy (son|daughter|child|partner|husband|wife|brother|sister) (has|is|needs|wants)\b|"
+                                r"\b(for|on behalf of) (someone|somebody) else\b|\bon (their|his|her) behalf\b")),
+    ("cost", re.compile(r"\b(cost|costs|pay for|have to pay|is it free|free of charge|charge|how much (is it|"
+                        r"does it)|fees?|price)\b")),
+    ("length", re.compile(r"\bhow long (does|will|is|do)\b(?!.*\b(chat|questions|take to answer)\b)|"
+                          r"\bhow many (weeks|months|sessions)\b|"
+                          r"\b(time limit|how long can i)\b")),
+    ("benefits", re.compile(r"\bbenefit|universal credit|\buc\b|\bpip\b|\besa\b|\blo+se my (money|benefits)\b")),
+    ("confidential", re.compile(r"\bconfidential|\bprivate\b|\bprivacy\b|who (will|can) (see|know|read)|"
+                                r"(will|would) my (employer|boss|manager|work) (know|find out|be told)|tell my (employer|boss)")),
+    ("ips", re.compile(r"\bwhat (is|s|does) (ips|an? employment specialist|individual placement)\b|"
+                       r"\bwhat does ips (mean|stand for)\b")),
+    ("why", re.compile(r"^(but )?(why|why not|how come|why cant i|why am i not|why not me|why is that|why no)\b")),
+    ("what_next", re.compile(r"\b(what (do|should|can) i do now|what now|what happens (next|now)|so what now|now what|"
+                             r"what do i do next|where do i go from here)\b")),
+]
+
+
+def faq_topic(value: Any) -> str | None:
+    """The question a message asks, by topic, or None."""
+    text = normalise(str(value or ""))
+    if not text or str(value).lstrip().startswith("/"):
+        return None
+    for topic, pattern in FAQ_TOPICS:
+        if pattern.search(text):
+            return topic
+    return None

@@ -15,9 +15,11 @@ from rules import InvalidFacts, default_engine
 FORM_FACTS = (
     "wants_paid_work", "conditions", "drug_alcohol_treatment", "talking_therapies", "age", "employment_status",
     "right_to_work_uk", "other_dwp_employment_programme", "postcode", "registered_with_gp_in_area",
-    "in_secondary_mental_health_care", "substance_use",
+    "in_secondary_mental_health_care", "substance_use", "reached_state_pension_age",
 )
 LIVE_STATUSES = ("eligible", "needs_information")
+# Criteria whose threshold is a local commissioner's setting (rules/pathways/*.yaml settings).
+LOCAL_CRITERIA = {"minimum_age", "gp_registration", "job_retention_accepted"}
 
 
 def known_facts(slots: dict[str, Any]) -> dict[str, Any]:
@@ -51,8 +53,9 @@ def next_fact(facts: dict[str, Any], unsure: list[str] | tuple[str, ...] = ()) -
     if counts:
         vocabulary = engine.vocabulary
         return min(counts, key=lambda f: (-counts[f], vocabulary[f].ask_order, f))
-    # Nothing more decides eligibility; the postcode still decides which local service can help.
+    # Nothing more decides eligibility; the postcode still decides which local service can help, and
+    # a local setting (the minimum age is the commissioner's) may decide it: ask before saying no.
     if "postcode" not in facts and "postcode" not in unsure and any(
-            p["status"] in LIVE_STATUSES for p in decision["pathways"]):
+            p["status"] in LIVE_STATUSES or set(p.get("decided_by") or []) & LOCAL_CRITERIA for p in decision["pathways"]):
         return "postcode"
     return None

@@ -48,64 +48,204 @@ def _option(pathway: dict[str, Any], campaign_service: str | None) -> dict[str, 
             "service_name": service["name"], "service_phone": service.get("phone", "")}
 
 
+IPS_IN_PLAIN_WORDS = ("IPS means Individual Placement and Support: someone from an NHS team works with you, one to one, "
+                      "to find a paid job you want, and keeps helping once you start.")
+# The national routes, for anyone the local services cannot help (DOMAIN.md; 000 Appendix 1 'Refer onto').
+NATIONAL_ROUTES = [
+    {"name": "Jobcentre Plus", "description": "Your local Jobcentre can help you look for work and tell you about other "
+                                             "employment programmes.",
+     "phone": "0800 169 0190", "website": "https://www.gov.uk/contact-jobcentre-plus"},
+    {"name": "Access to Work", "description": "A grant and support to start or stay in work with a health condition or "
+                                             "disability.",
+     "phone": "0800 121 7479", "website": "https://www.gov.uk/access-to-work"},
+    {"name": "Your GP", "description": "Your GP can talk to you about your health and work, and refer you to local support."},
+]
+YOUNG_PEOPLE = {"name": "Young people's and early intervention services",
+                "description": "If you are under an early intervention team, ask them about help with work. Your GP, "
+                               "school or college, or your local council's youth service can also tell you about work "
+                               "support for young people.",
+                "website": "https://www.nhs.uk/mental-health/children-and-young-adults/"}
+_IN_TALKING_THERAPIES = ("waiting", "in_treatment", "recently_discharged")
+
+
+def _not_met(pathway: dict[str, Any]) -> list[dict[str, Any]]:
+    decided = set(pathway.get("decided_by") or [])
+    return [r for r in pathway["reasons"] if r["outcome"] == "not_met" and (not decided or r["criterion"] in decided)]
+
+
+def _cohort_met(pathway: dict[str, Any]) -> bool:
+    return any(r["criterion"] == "cohort" and r["outcome"] == "met" for r in pathway["reasons"])
+
+
+def _phone(service: dict[str, Any]) -> str:
+    return f" on {service['phone']}" if service.get("phone") else ""
+
+
+class _Outcome:
+    """One result, said once: what fits, why, and one "what happens next"."""
+
+    def __init__(self, decision: dict[str, Any], facts: dict[str, Any], campaign_service: str | None, explained: bool):
+        self.decision, self.facts, self.campaign_service = decision, facts, campaign_service
+        self.explained = explained
+        self.live = [p for p in decision["pathways"] if p["status"] in ("eligible", "needs_information")]
+
+    def _name(self, pathway: dict[str, Any]) -> str:
+        """The pathway's name; noted when it needs IPS explained (once, after the list: ``ips_note``)."""
+        if "IPS" in pathway["short_name"] and not self.explained:
+            self.explained = self.needs_note = True
+        return pathway["short_name"]
+
+    def ips_note(self) -> list[str]:
+        """IPS in plain words, the first time it is named in the conversation."""
+        if getattr(self, "needs_note", False):
+            self.needs_note = False
+            return ["", IPS_IN_PLAIN_WORDS]
+        return []
+
+    def through_treatment(self, pathway: dict[str, Any]) -> str | None:
+        """Reached through the person's own treatment: ask the therapist or key worker."""
+        services = pathway["services"]
+        local = f" {services[0]['name']} can tell you more{_phone(services[0])}." if services else ""
+        if pathway["id"] == "talking_therapies_ea" and self.facts.get("talking_therapies") in _IN_TALKING_THERAPIES:
+            return ("Ask your NHS Talking Therapies therapist, or the Talking Therapies service you are waiting for, "
+                    "for an Employment Adviser. They will arrange it with you." + local)
+        if pathway["id"] == "ips_dna" and self.facts.get("drug_alcohol_treatment") is True:
+            return ("Ask your key worker at your drug and alcohol service about IPS employment support. They can refer "
+                    "you, at any point in your treatment." + local)
+        return None
+
+    def why_not(self) -> list[str]:
+        """Which criterion decided it, in plain words: for the services closest to fitting."""
+        close = [p for p in self.decision["pathways"] if p["status"] == "not_eligible" and _cohort_met(p)]
+        lines: list[str] = []
+        for pathway in close:
+            for reason in _not_met(pathway):
+                if reason["explanation"] not in lines:
+                    lines.append(reason["explanation"])
+        if not lines:
+            if self.facts.get("wants_paid_work") is False:
+                lines.append("These services are for people who want help to find or keep a paid job. If that changes, "
+                             "you can come back at any time.")
+            else:
+                lines.append("The NHS work services I know about are for people who get support with their mental or "
+                             "physical health, or who are in treatment for drugs or alcohol.")
+        return lines
+
+    def alternatives(self) -> list[dict[str, Any]]:
+        """The right other help: young people's services under the minimum age; national routes otherwise."""
+        criteria = {r["criterion"] for p in self.decision["pathways"] if p["status"] == "not_eligible" for r in _not_met(p)}
+        routes: list[dict[str, Any]] = []
+        if "minimum_age" in criteria or (self.facts.get("age") is not None and self.facts["age"] < 18):
+            routes.append(YOUNG_PEOPLE)
+        routes += [s for s in self.decision.get("signposting") or [] if s.get("name")]
+        names = {r["name"] for r in routes}
+        if self.facts.get("wants_paid_work") is not False:
+            routes += [r for r in NATIONAL_ROUTES if r["name"] not in names]
+        return routes
+
+
+def _why_fits(pathway: dict[str, Any]) -> str:
+    """Why a service would fit: its criteria that were met, in plain words."""
+    met = [r["explanation"] for r in pathway["reasons"] if r["outcome"] == "met"]
+    return " ".join(met) or pathway["summary"]
+
+
+def _route_lines(routes: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for route in routes:
+        phone = f" Phone {route['phone']}." if route.get("phone") else ""
+        website = f" {route['website']}" if route.get("website") else ""
+        lines.append(f"- {route['name']}: {route.get('description', '').strip()}{phone}{website}")
+    return lines
+
+
 class ActionCheckEligibility(Action):
-    """Evaluates the facts with the rules engine and explains the options; the person chooses."""
+    """Evaluates the facts with the rules engine and explains the result once: what fits, why, and what
+    happens next. Where the person can refer themselves, they choose."""
 
     def name(self) -> str:
         return "action_check_eligibility"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        decision = default_engine().evaluate(known_facts(tracker.slots))
-        live = [p for p in decision["pathways"] if p["status"] == "eligible"]
-        maybe = [p for p in decision["pathways"] if p["status"] == "needs_information"]
-        if not live and not maybe:
-            dispatcher.utter_message(response="utter_not_eligible")
-            self._signpost(dispatcher, decision)
-            dispatcher.utter_message(response="utter_phone_route")
-            return [SlotSet("options", [])]
-
-        lines = ["Good news. From what you told me, this support could help you:"]
-        for pathway in live:
-            lines.append(f"- {pathway['short_name']}: {pathway['summary']}")
-        for pathway in maybe:
-            lines.append(f"- {pathway['short_name']} (they will check a few more things with you): {pathway['summary']}")
-        if decision.get("overlap"):
-            lines.append("")
-            lines.append("More than one could help. They work in different ways. You choose the one that suits you. "
-                         "You can ask them about the others later.")
-        dispatcher.utter_message(text="\n".join(lines))
-
-        campaign_service = tracker.get_slot("campaign_service_id")
-        options = []
-        for pathway in live + maybe:
-            option = _option(pathway, campaign_service)
+        facts = known_facts(tracker.slots)
+        decision = default_engine().evaluate(facts)
+        outcome = _Outcome(decision, facts, tracker.get_slot("campaign_service_id"), bool(tracker.get_slot("ips_explained")))
+        options, team_routes, referred_by_others, not_near = [], [], [], []
+        for pathway in outcome.live:
+            option = _option(pathway, outcome.campaign_service)
+            route = outcome.through_treatment(pathway)
             if option:
-                options.append(option)
+                options.append((pathway, option))
+            elif route:
+                team_routes.append((pathway, route))
             elif pathway["services"]:
-                service = pathway["services"][0]
-                dispatcher.utter_message(
-                    text=f"To get {pathway['short_name']}: {pathway['access_route']} "
-                         f"You can call {service['name']} on {service.get('phone', PHONE_LINE)}.")
-            elif pathway["available_locally"] is False:
-                dispatcher.utter_message(
-                    text=f"I could not find {pathway['short_name']} near your postcode. {pathway['availability']}")
-        if not options:
-            dispatcher.utter_message(response="utter_no_local_service")
-            self._signpost(dispatcher, decision)
-            return [SlotSet("options", [])]
-        return [SlotSet("options", options), FollowupAction("referral_form")]
+                referred_by_others.append(pathway)
+            else:
+                not_near.append(pathway)
+
+        if options:
+            text, why, next_step = self._choose_from(outcome, options, team_routes)
+        elif team_routes:
+            lines = ["From what you told me, this support could help you:"]
+            for pathway, _route in team_routes:
+                lines.append(f"- {outcome._name(pathway)}: {pathway['summary']}")
+            next_step = " ".join(route for _p, route in team_routes)
+            lines += outcome.ips_note() + ["", f"What happens next: {next_step}"]
+            text, why = "\n".join(lines), _why_fits(team_routes[0][0])
+        elif referred_by_others:
+            pathway = referred_by_others[0]
+            service = pathway["services"][0]
+            next_step = (f"{service['name']} does not take referrals straight from this chat. {pathway['access_route']} "
+                         f"You can call {service['name']}{_phone(service)} to ask how to be referred.")
+            text = "\n".join([f"From what you told me, {outcome._name(pathway)} could help you. {pathway['summary']}",
+                              *outcome.ips_note(), "", f"What happens next: {next_step}"])
+            why = _why_fits(pathway)
+        elif not_near:
+            text, why, next_step = self._none_near(outcome, not_near, facts)
+        else:
+            why_lines = outcome.why_not()
+            routes = outcome.alternatives()
+            next_step = ("You can use the other help below." if routes else
+                         "Call us on 0306 999 0123 and we will talk it through with you.")
+            lines = ["From what you told me, the NHS work services I know about cannot help you just now. This is why:"]
+            lines += [f"- {line}" for line in why_lines]
+            lines += ["", "Other help you can use:"] + _route_lines(routes)
+            lines += ["", "If you want to talk it through, call us on 0306 999 0123 (Monday to Friday, 9am to 5pm)."]
+            text, why = "\n".join(lines), " ".join(why_lines)
+            next_step = "Use the other help listed above, or call us on 0306 999 0123 to talk it through."
+        dispatcher.utter_message(text=text)
+        events = [SlotSet("outcome_why", why), SlotSet("outcome_next", next_step), SlotSet("ips_explained", outcome.explained),
+                  SlotSet("options", [o for _p, o in options])]
+        if options:
+            events.append(FollowupAction("referral_form"))
+        return events
+
+    def _choose_from(self, outcome: _Outcome, options, team_routes) -> tuple[str, str, str]:
+        lines = ["Good news. From what you told me, I can send your details to:"]
+        for pathway, option in options:
+            checks = " They will check a few more things with you." if pathway["status"] == "needs_information" else ""
+            lines.append(f"- {outcome._name(pathway)}, at {option['service_name']}: {pathway['summary']}{checks}")
+        if len(options) + len(team_routes) > 1:
+            lines += ["", "More than one could help. They work in different ways. You choose the one that suits you. "
+                          "You can ask them about the others later."]
+        for pathway, route in team_routes:
+            lines += ["", f"You could also get {outcome._name(pathway)}. {route}"]
+        lines += outcome.ips_note()
+        next_step = "Choose a service, and I will send your details. Someone from the team will then call you."
+        return "\n".join(lines), _why_fits(options[0][0]), next_step
 
     @staticmethod
-    def _signpost(dispatcher: CollectingDispatcher, decision: dict[str, Any]) -> None:
-        signposts = decision.get("signposting") or []
-        if not signposts:
-            signposts = [{"name": "Jobcentre Plus", "description": "Your local Jobcentre can help you look for work.",
-                          "phone": "0800 169 0190", "website": "https://www.gov.uk/contact-jobcentre-plus"}]
-        lines = ["Other help you can use:"]
-        for s in signposts:
-            phone = f" Phone {s['phone']}." if s.get("phone") else ""
-            lines.append(f"- {s['name']}: {s.get('description', '')}{phone} {s.get('website', '')}".rstrip())
-        dispatcher.utter_message(text="\n".join(lines))
+    def _none_near(outcome: _Outcome, pathways, facts) -> tuple[str, str, str]:
+        names = " or ".join(outcome._name(p) for p in pathways)
+        if facts.get("postcode"):
+            first = f"From what you told me, {names} could help you, but I could not find one near {facts['postcode']}."
+        else:
+            first = (f"From what you told me, {names} could help you. Without your postcode I cannot find a service near "
+                     "you: say \"change my postcode\" to tell me.")
+        routes = _route_lines(outcome.alternatives())
+        next_step = "Contact one of the services below, or call us on 0306 999 0123 and we will help you find local support."
+        text = "\n".join([first, *outcome.ips_note(), "", f"What happens next: {next_step}"] + routes)
+        return text, " ".join(_why_fits(p) for p in pathways), next_step
 
 
 def _choice_payload(pathway: str) -> str:

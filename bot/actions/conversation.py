@@ -7,11 +7,14 @@ import uuid
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
+from rules import default_engine
+
+from ..answers import faq_topic
 from ..client import get_client
 
 log = logging.getLogger(__name__)
@@ -22,15 +25,42 @@ FAQ_RESPONSES = {
     "ask_well_first": "utter_faq_well_first",
     "ask_human": "utter_phone_route",
 }
+TOPIC_RESPONSES = {
+    "ips": "utter_faq_ips", "benefits": "utter_faq_benefits", "cost": "utter_faq_cost",
+    "confidential": "utter_faq_confidential", "someone_else": "utter_faq_someone_else",
+}
+
+
+def _support_length(tracker: Tracker) -> str:
+    """How long the support lasts, for the services that could help (from the rules), or all of them."""
+    options = tracker.get_slot("options") or []
+    wanted = {o["pathway"] for o in options}
+    pathways = [p for p in default_engine().ruleset.pathways if not wanted or p.id in wanted]
+    lines = ["It depends on the service:"] + [f"- {p.short_name}: {p.length}" for p in pathways if getattr(p, "length", None)]
+    return "\n".join(lines)
 
 
 class ActionAnswerFaq(Action):
+    """Answers the questions people ask, at any point: how it works, cost, how long, benefits,
+    confidentiality, asking for someone else, and "why?" / "what now?" after a result."""
+
     def name(self) -> str:
         return "action_answer_faq"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        dispatcher.utter_message(response=FAQ_RESPONSES.get(intent, "utter_info"))
+        topic = faq_topic(tracker.latest_message.get("text"))
+        if topic == "why" and tracker.get_slot("outcome_why"):
+            why, next_step = tracker.get_slot("outcome_why"), tracker.get_slot("outcome_next") or ""
+            dispatcher.utter_message(text=f"{why}\n\nWhat happens next: {next_step}" if next_step else why)
+        elif topic == "what_next" and tracker.get_slot("outcome_next"):
+            dispatcher.utter_message(text=f"What happens next: {tracker.get_slot('outcome_next')}")
+        elif topic == "length":
+            dispatcher.utter_message(text=_support_length(tracker))
+        elif topic in TOPIC_RESPONSES:
+            dispatcher.utter_message(response=TOPIC_RESPONSES[topic])
+        else:
+            intent = (tracker.latest_message.get("intent") or {}).get("name")
+            dispatcher.utter_message(response=FAQ_RESPONSES.get(intent, "utter_info"))
         return []
 
 

@@ -99,6 +99,9 @@ class ValidateEligibilityForm(FormValidationAction):
     def validate_in_secondary_mental_health_care(self, value, dispatcher, tracker, domain):
         return _yes_no("in_secondary_mental_health_care", value, tracker, dispatcher)
 
+    def validate_reached_state_pension_age(self, value, dispatcher, tracker, domain):
+        return _yes_no("reached_state_pension_age", value, tracker, dispatcher)
+
     def validate_age(self, value, dispatcher, tracker, domain):
         return _read("age", value, tracker, dispatcher, answers.read_age, "utter_invalid_age")
 

@@ -11,6 +11,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from rules import default_engine
+
+from .. import answers
 from ..client import get_client
 from ..questions import known_facts
 
@@ -18,20 +21,21 @@ CONSENT_WORDING_VERSION = "web-chat-2026-1"
 
 log = logging.getLogger(__name__)
 
-_CONDITION_WORDS = {
-    "psychosis": "psychosis", "bipolar": "bipolar disorder", "personality_disorder": "a personality disorder diagnosis",
-    "eating_disorder": "an eating disorder", "severe_depression": "severe depression",
-    "mh_rehabilitation": "mental health rehabilitation needs", "complex_mental_health": "complex mental health needs",
-    "anxiety": "anxiety", "depression": "depression", "physical_health": "a physical health condition",
-    "none": "no health condition",
-}
 _TALKING = {"none": "not with NHS Talking Therapies", "waiting": "waiting for NHS Talking Therapies",
             "in_treatment": "having NHS Talking Therapies now", "recently_discharged": "recently finished NHS Talking Therapies"}
 _WORK = {"out_of_work": "not working", "in_work": "working", "in_work_off_sick": "in work but off sick"}
 
 
+def _in_own_words(fact: str, own_words: dict[str, str]) -> str:
+    words = (own_words or {}).get(fact)
+    return f' (in their words: "{words}")' if words else ""
+
+
 def summary_for_specialist(facts: dict[str, Any], tracker: Tracker) -> str:
-    """A short summary of what the person told the bot, in words a specialist reads at a glance."""
+    """A short summary of what the person told the bot, in words a specialist reads at a glance, with
+    the person's own words beside each fact they typed ("back pain" as well as a physical health condition)."""
+    vocabulary = default_engine().vocabulary
+    own = tracker.get_slot("own_words") or {}
     parts = ["Self-referral through the NHS web chat."]
     if tracker.get_slot("campaign_id"):
         parts.append("Came from a text message campaign.")
@@ -39,20 +43,21 @@ def summary_for_specialist(facts: dict[str, Any], tracker: Tracker) -> str:
     if facts.get("wants_paid_work"):
         parts.append(f"Wants help to {goal}.")
     if "employment_status" in facts:
-        parts.append(f"Currently {_WORK[facts['employment_status']]}.")
+        parts.append(f"Currently {_WORK[facts['employment_status']]}{_in_own_words('employment_status', own)}.")
     if facts.get("conditions"):
-        parts.append("Gets support with " + ", ".join(_CONDITION_WORDS[c] for c in facts["conditions"]) + ".")
+        labels = ", ".join(vocabulary["conditions"].label_of(c).lower() for c in facts["conditions"])
+        parts.append(f"Gets support with: {labels}{_in_own_words('conditions', own)}.")
     if "age" in facts:
         parts.append(f"Age {facts['age']}.")
     if "talking_therapies" in facts:
-        parts.append(f"Is {_TALKING[facts['talking_therapies']]}.")
+        parts.append(f"Is {_TALKING[facts['talking_therapies']]}{_in_own_words('talking_therapies', own)}.")
     if facts.get("drug_alcohol_treatment"):
-        parts.append("In drug or alcohol treatment.")
+        parts.append(f"In drug or alcohol treatment{_in_own_words('drug_alcohol_treatment', own)}.")
     if facts.get("in_secondary_mental_health_care"):
-        parts.append("Supported by a secondary mental health team.")
-    unsure = tracker.get_slot("unsure_facts") or []
+        parts.append(f"Supported by a secondary mental health team{_in_own_words('in_secondary_mental_health_care', own)}.")
+    unsure = [u for u in tracker.get_slot("unsure_facts") or [] if u in vocabulary]
     if unsure:
-        parts.append("Was not sure about: " + ", ".join(u.replace("_", " ") for u in unsure) + ".")
+        parts.append("Did not know: " + "; ".join(vocabulary[u].label.lower() for u in unsure) + ".")
     return " ".join(parts)[:1000]
 
 
@@ -88,7 +93,9 @@ class ActionSubmitReferral(Action):
             "pathway": pathway,
             "facts": facts,
             "person": {"first_name": tracker.get_slot("first_name"), "phone": tracker.get_slot("phone")},
-            "consents": {"share_with_service": True, "sms_promotions": tracker.get_slot("consent_sms") is True},
+            # Texts are asked about only for a mobile: a landline records no text consent at all.
+            "consents": {"share_with_service": True, **({"sms_promotions": tracker.get_slot("consent_sms") is True}
+                                                        if answers.is_mobile(tracker.get_slot("phone")) else {})},
             "service_id": tracker.get_slot("chosen_service_id"),
             "source": "sms_campaign" if campaign else "self",
             "summary": summary_for_specialist(facts, tracker),
@@ -116,14 +123,10 @@ class ActionSubmitReferral(Action):
         reference = body.get("reference", "")
         service = body.get("service") or {}
         name = service.get("name") or tracker.get_slot("chosen_service_name") or "the service"
-        lines = [f"Done. I have sent your details to {name}.", f"Your reference number is {reference}."]
-        steps = _next_steps(body)
-        if steps:
-            lines.append(f"What happens next: {steps}")
-        else:
-            lines.append("What happens next: someone from the team will call you, usually within 5 working days.")
-        if service.get("phone"):
-            lines.append(f"If you want to talk to them sooner, call {service['phone']}.")
-        dispatcher.utter_message(text="\n".join(lines))
+        steps = _next_steps(body) or "Someone from the team will call you, usually within 5 working days."
+        # The reference once, on its own line (the web chat shows it in bold); the service's number once,
+        # in the next steps the service wrote.
+        text = f"Done. I have sent your details to {name}.\n\nYour reference number is {reference}.\n\nWhat happens next: {steps}"
+        dispatcher.utter_message(text=text, json_message={"kind": "confirmation", "reference": reference})
         log.info("referral_made_by_bot", extra={"pathway": pathway, "status": response.status})
         return [SlotSet("referral_reference", reference)]

@@ -20,7 +20,8 @@ def _intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def _choose(value: Any, options: list[dict[str, Any]], intent: str | None) -> str | None:
+def choose_pathway(value: Any, options: list[dict[str, Any]], intent: str | None) -> str | None:
+    """The pathway chosen from ``options`` ("yes please", "the first one", "primary care"), "none", or None."""
     ids = [o["pathway"] for o in options]
     if value in ids or value == "none":
         return value
@@ -52,6 +53,10 @@ class ValidateReferralForm(FormValidationAction):
             return ["chosen_pathway"]
         if tracker.get_slot("consent_share_with_service") is False:
             return ["chosen_pathway", "consent_share_with_service"]
+        phone = tracker.get_slot("phone")
+        if phone and not answers.is_mobile(phone):
+            # A landline cannot get texts: the texts question is never asked (nor recorded).
+            return [s for s in domain_slots if s != "consent_sms"]
         return list(domain_slots)
 
     async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -61,7 +66,7 @@ class ValidateReferralForm(FormValidationAction):
 
     def validate_chosen_pathway(self, value, dispatcher, tracker, domain):
         options = tracker.get_slot("options") or []
-        chosen = _choose(value, options, _intent(tracker))
+        chosen = choose_pathway(value, options, _intent(tracker))
         if chosen is None:
             dispatcher.utter_message(response="utter_invalid_choice")
             return {"chosen_pathway": None}

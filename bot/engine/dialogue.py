@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import re
 import time
 import uuid
@@ -22,10 +23,25 @@ from rasa_sdk.executor import ActionExecutor
 from rules import default_engine
 
 from ..actions import ACTION_CLASSES
-from ..answers import DWP_PROGRAMME, normalise
-from .safety_check import assess, carries_on, says_safe
+from ..actions.referral_form import choose_pathway
+from ..answers import (
+    DWP_PROGRAMME,
+    faq_topic,
+    is_unsure,
+    normalise,
+    read_age,
+    read_answer,
+    read_conditions,
+    read_phone,
+    read_postcode,
+    read_yes_no,
+    volunteered_facts,
+)
+from ..questions import FORM_FACTS
+from .commands import FACT_WORDS, Command, read_command, split_correction
 from .domain import load_domain, render
 from .nlu import Interpreter, default_interpreter
+from .safety_check import assess, carries_on, says_safe
 
 MAX_EVENTS = 80
 # Below this confidence the classifier's guess is not acted on outside a form: the person gets
@@ -41,6 +57,10 @@ GOAL_INTENTS = {"want_find_work", "want_keep_job"}
 FORM_DONE_ACTIONS = {"eligibility_form": "action_check_eligibility", "referral_form": "action_submit_referral"}
 # from_entity mappings: which extracted entities may fill a slot, and in which form.
 ENTITY_SLOTS = {"eligibility_form": {"age", "postcode"}, "referral_form": {"phone"}}
+REFERRAL_SLOTS = ("chosen_pathway", "consent_share_with_service", "first_name", "phone", "consent_sms")
+# The answers a person gives, in the order "go back" walks back through them.
+ANSWER_SLOTS = FORM_FACTS + REFERRAL_SLOTS
+TRANSCRIPT_LIMIT = 300
 _METADATA_VALUE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 
 
@@ -88,66 +108,317 @@ class _Turn:
         self.tracker["latest_message"] = {k: parsed[k] for k in ("text", "intent", "intent_ranking", "entities")}
         self._event({"event": "user", "text": text, "parse_data": self.tracker["latest_message"],
                      "input_channel": "rest", "metadata": {}})
-        first_turn = not any(e.get("event") == "bot" for e in self.tracker["events"])
+        self.transcript("user", self._shown(text, parsed))
+        before = self._answers()
+        try:
+            self.dispatch(text, parsed)
+        finally:
+            self._track_answers(before, text, parsed)
 
+    def dispatch(self, text: str, parsed: dict[str, Any]) -> None:
+        """Risk first; then a pending "start again?"; then plain commands; then answers; then intents."""
+        first_turn = not any(m.get("who") == "bot" for m in self.tracker.get("transcript") or [])
         # Safety first: before anything else, on every message (typed, or a button's payload), and
         # nothing below can override it.
         if self.safety(text, parsed):
             return
-
         intent = parsed["intent"]["name"]
-        sure = parsed["payload"] or parsed["intent"]["confidence"] >= 0.6
-        loop = self.loop
-        if loop and intent == "restart" and not parsed["payload"] \
-                and self.slots.get("requested_slot") == "other_dwp_employment_programme" \
-                and DWP_PROGRAMME.search(normalise(text)):
-            sure = False  # "I'm on Restart" names a DWP programme: an answer, not "start again"
-        if intent == "restart" and sure:
-            self.run_action("action_restart_conversation")
+        payload = parsed["payload"]
+        command = self._payload_command(parsed) if payload else read_command(text)
+        if self.slots.get("confirm_restart"):
+            self.set_slot("confirm_restart", None)
+            answer = True if (command and command.kind == "restart") else read_yes_no(text, intent)
+            if answer is True:
+                self.run_action("action_restart_conversation")
+                return
+            if answer is False:
+                self.utter("utter_restart_cancelled")
+                self.ask_again()
+                return
+        if command and command.kind in ("restart", "stop"):
+            self.command(command)
             return
-        if intent == "stop" and sure:
-            self.run_action("action_stop_conversation")
-            return
-        if self.slots.get("paused_form") and not loop:
+        if self.slots.get("risk_level") == "urgent":
+            # After the crisis help the questions wait until the person says they want to carry on.
             if intent in GOAL_INTENTS or carries_on(text, intent):
                 self.resume()
-            elif intent in FAQ_INTENTS:
+            elif faq_topic(text) or intent in FAQ_INTENTS:
                 self.run_action("action_answer_faq")
                 self.utter("utter_crisis_paused")
             else:
                 self.utter("utter_crisis_paused")
             return
-        if loop:
-            if intent in FAQ_INTENTS and (parsed["payload"] or parsed["intent"]["confidence"] >= 0.75):
-                self.run_action("action_answer_faq")
-                self.ask(self.slots.get("requested_slot"))
-                return
+        if command and self.command(command):
+            return
+        loop = self.loop
+        requested = self.slots.get("requested_slot")
+        if loop and (payload or not requested or self._reads_as_answer(requested, text, intent)):
             self.form_step(loop, parsed)
             return
-        if not parsed["payload"] and parsed["intent"]["confidence"] < FALLBACK_THRESHOLD:
+        if self.faq(text, parsed, strict=bool(loop)):
+            return
+        sure = payload or parsed["intent"]["confidence"] >= 0.6
+        if intent == "restart" and sure and not (requested and DWP_PROGRAMME.search(normalise(text))):
+            self.command(Command("restart"))
+            return
+        if intent == "stop" and sure:
+            self.command(Command("stop"))
+            return
+        if loop:
+            self.form_step(loop, parsed)
+            return
+        self.keep_volunteered(text, parsed)
+        if not payload and parsed["intent"]["confidence"] < FALLBACK_THRESHOLD:
             if first_turn:
-                self.utter("utter_greet")
+                self.greet()
             else:
                 self.utter("utter_default")
             self.utter("utter_ask_goal")
-        elif intent in FAQ_INTENTS:
-            self.run_action("action_answer_faq")
-            if not first_turn and not self._checked():
-                self.utter("utter_ask_goal")
         elif intent in GOAL_INTENTS:
             self.run_action("action_start_check")
         elif intent == "want_info" or (intent == "dont_know" and not self._checked()):
             self.utter("utter_info")
+        elif intent in ("affirm",) and self.slots.get("outcome_next") and not self._checked_referral():
+            self.utter("utter_anything_else")
         elif intent == "goodbye" and not first_turn:
             self.utter("utter_goodbye")
         elif intent == "greet" or first_turn:
-            self.utter("utter_greet")
+            self.greet()
             self.utter("utter_ask_goal")
         elif self._checked():
             self.utter("utter_anything_else")
         else:
             self.utter("utter_default")
             self.utter("utter_ask_goal")
+
+    def greet(self) -> None:
+        """The greeting; someone who came from a text message's link is told we know why they are here."""
+        self.utter("utter_greet_from_text" if self.slots.get("campaign_id") else "utter_greet")
+
+    # -- answers before commands ---------------------------------------------------------------
+
+    def _allowed(self, slot: str) -> list[str]:
+        vocabulary = default_engine().vocabulary
+        return list(vocabulary[slot].values) if slot in vocabulary else []
+
+    def _reads_as_answer(self, slot: str, text: str, intent: str | None) -> bool:
+        """The message answers the question asked (the same readers as the form's validators)."""
+        if slot == "chosen_pathway":
+            return choose_pathway(text, self.slots.get("options") or [], intent) is not None
+        if is_unsure(text, None) and slot in FORM_FACTS:
+            return True
+        return read_answer(slot, text, self._allowed(slot), intent) is not None
+
+    def keep_volunteered(self, text: str, parsed: dict[str, Any]) -> dict[str, Any]:
+        """Facts said plainly in any message are kept and never asked ("hi I'm 16 and have psychosis")."""
+        if parsed["payload"]:
+            return {}
+        kept = {}
+        for fact, value in volunteered_facts(text).items():
+            if self.slots.get(fact) is None and fact not in (self.slots.get("unsure_facts") or []):
+                self.set_slot(fact, value)
+                kept[fact] = value
+        return kept
+
+    # -- commands --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _payload_command(parsed: dict[str, Any]) -> Command | None:
+        name = parsed["intent"]["name"]
+        if name == "change":
+            fact = next((e["value"] for e in parsed["entities"] if e["entity"] == "fact"), None)
+            return Command("change", fact=fact if isinstance(fact, str) else None)
+        if name == "go_back":
+            return Command("back")
+        if name == "restart":
+            return Command("restart")
+        return None
+
+    def command(self, command: Command) -> bool:
+        """Carry out a plain command; False when it does not apply (then the message is read as usual)."""
+        if command.kind == "restart":
+            self.set_slot("confirm_restart", True)
+            self.utter("utter_confirm_restart")
+            return True
+        if command.kind == "stop":
+            self.run_action("action_stop_conversation")
+            return True
+        if command.kind == "back":
+            self.go_back()
+            return True
+        if command.kind == "change":
+            if command.fact:
+                self.reopen(command.fact, "utter_change_ok")
+            else:
+                self.which_answer()
+            return True
+        if command.kind == "correct" and command.said:
+            return self.correct(command.said)
+        return False
+
+    def answered(self) -> list[str]:
+        return [f for f in self.slots.get("answered_order") or [] if f in ANSWER_SLOTS]
+
+    def go_back(self) -> None:
+        """requested_slot becomes the fact answered just before, and that question is asked again."""
+        requested = self.slots.get("requested_slot")
+        earlier = [f for f in self.answered() if f != requested]
+        if not earlier:
+            self.utter("utter_no_earlier_question")
+            self.ask_again()
+            return
+        self.reopen(earlier[-1], "utter_go_back")
+
+    def which_answer(self) -> None:
+        """ "change my answer": which one? A button for each answer given, latest first."""
+        answered = [f for f in reversed(self.answered()) if f in FACT_WORDS][:8]
+        if not answered:
+            self.utter("utter_no_earlier_question")
+            self.ask_again()
+            return
+        buttons = [{"title": FACT_WORDS[f][1], "payload": "/change" + json.dumps({"fact": f})} for f in answered]
+        self._say({"text": "Which answer do you want to change?", "buttons": buttons})
+
+    def reopen(self, fact: str, acknowledgement: str) -> None:
+        """Ask ``fact`` again: the form that asks it becomes active with requested_slot = fact."""
+        if fact not in ANSWER_SLOTS:
+            self.ask_again()
+            return
+        if self.slots.get("referral_reference"):
+            self.utter("utter_already_sent")
+            return
+        form = "referral_form" if fact in REFERRAL_SLOTS else "eligibility_form"
+        if form == "eligibility_form":
+            self._forget_choice()
+        elif fact == "chosen_pathway":
+            self.set_slot("consent_share_with_service", None)
+        self.set_slot(fact, None)
+        unsure = [f for f in self.slots.get("unsure_facts") or [] if f != fact]
+        if unsure != (self.slots.get("unsure_facts") or []):
+            self.set_slot("unsure_facts", unsure)
+        if self.loop != form:
+            self.tracker["active_loop"] = {"name": form}
+            self._event({"event": "active_loop", "name": form})
+        self.set_slot("requested_slot", fact)
+        self.utter(acknowledgement)
+        self.ask(fact)
+
+    def _forget_choice(self) -> None:
+        """Answers about the person changed: the options (and the choice made from them) are worked out again."""
+        for slot in ("options", "chosen_pathway", "chosen_service_id", "chosen_service_name",
+                     "consent_share_with_service", "consent_sms", "outcome_next", "outcome_why"):
+            if self.slots.get(slot) is not None:
+                self.set_slot(slot, None)
+
+    def correct(self, said: str) -> bool:
+        """ "sorry I meant anxiety not depression", "actually I'm 35": correct that fact and go on."""
+        meant, wrong = split_correction(said)
+        fact, value = self._corrected_value(meant, wrong)
+        if fact is None:
+            return False
+        if self.slots.get("referral_reference"):
+            self.utter("utter_already_sent")
+            return True
+        form = "referral_form" if fact in REFERRAL_SLOTS else "eligibility_form"
+        self.set_slot(fact, value)
+        unsure = [f for f in self.slots.get("unsure_facts") or [] if f != fact]
+        if unsure != (self.slots.get("unsure_facts") or []):
+            self.set_slot("unsure_facts", unsure)
+        self.utter("utter_corrected")
+        if form == "eligibility_form" and self.loop != "eligibility_form" and self.slots.get("options") is not None:
+            self._forget_choice()
+            self.activate("eligibility_form")
+        elif self.loop == form:
+            self.run_action(f"validate_{form}", followups=False)
+            self.continue_form(form)
+        else:
+            self.ask_again()
+        return True
+
+    def _corrected_value(self, meant: str, wrong: str | None) -> tuple[str | None, Any]:
+        conditions = read_conditions(meant, self._allowed("conditions"))
+        wrong_conditions = read_conditions(wrong, self._allowed("conditions")) if wrong else None
+        if (conditions and conditions != ["none"]) or (wrong_conditions and self.slots.get("conditions")):
+            current = [c for c in self.slots.get("conditions") or [] if c not in (wrong_conditions or []) and c != "none"]
+            value = list(dict.fromkeys(current + [c for c in conditions or [] if c != "none"]))
+            return ("conditions", value) if value else (None, None)
+        postcode = read_postcode(meant)
+        if postcode and any(ch.isdigit() for ch in meant):
+            return "postcode", postcode
+        if re.search(r"\d|twenty|thirty|forty|fifty|sixty|seventy|sixteen|seventeen|eighteen|nineteen", meant):
+            phone = read_phone(meant)
+            if phone:
+                return "phone", phone
+            age = read_age(meant)
+            if age is not None:
+                return "age", age
+        for fact in reversed(self.answered()):
+            if fact in ("first_name", "conditions", "age", "postcode", "phone"):
+                continue
+            value = read_answer(fact, meant, self._allowed(fact))
+            if value is not None:
+                return fact, value
+        return None, None
+
+    def faq(self, text: str, parsed: dict[str, Any], strict: bool) -> bool:
+        """A question people ask (cost, how long, benefits, confidential, for my son, why not?) is
+        answered, and the question asked before is asked again."""
+        topic = faq_topic(text)
+        intent = parsed["intent"]
+        if topic is None and not (intent["name"] in FAQ_INTENTS and (
+                parsed["payload"] or intent["confidence"] >= (FAQ_IN_FORM_THRESHOLD if strict else 0))):
+            return False
+        if topic in ("why", "what_next") and not self.slots.get("outcome_next"):
+            return False
+        self.run_action("action_answer_faq")
+        if self.loop:
+            self.ask(self.slots.get("requested_slot"))
+        elif topic not in ("why", "what_next") and not self._checked():
+            first = sum(1 for m in self.tracker.get("transcript") or [] if m.get("who") == "user") <= 1
+            if not first:
+                self.utter("utter_ask_goal")
+        return True
+
+    def ask_again(self) -> None:
+        """Repeat the question being asked (or the choices, outside the questions)."""
+        if self.loop and self.slots.get("requested_slot"):
+            self.ask(self.slots["requested_slot"])
+        elif self.loop:
+            self.continue_form(self.loop)
+        elif not self._checked():
+            self.utter("utter_ask_goal")
+
+    # -- which answers were given, in order, and in the person's own words -------------------------
+
+    def _answers(self) -> dict[str, Any]:
+        return {f: copy.deepcopy(self.slots.get(f)) for f in ANSWER_SLOTS} | {
+            "unsure_facts": list(self.slots.get("unsure_facts") or [])}
+
+    def _track_answers(self, before: dict[str, Any], text: str, parsed: dict[str, Any]) -> None:
+        order = [f for f in self.slots.get("answered_order") or [] if f in ANSWER_SLOTS]
+        own = dict(self.slots.get("own_words") or {})
+        unsure_now = self.slots.get("unsure_facts") or []
+        changed = False
+        for fact in ANSWER_SLOTS:
+            value = self.slots.get(fact)
+            newly_unsure = fact in unsure_now and fact not in before["unsure_facts"]
+            if (value is not None and value != before.get(fact)) or newly_unsure:
+                order = [f for f in order if f != fact] + [fact]
+                if not parsed["payload"] and fact in default_engine().vocabulary:
+                    own[fact] = text.strip()[:200]
+                elif fact in own:
+                    del own[fact]
+                changed = True
+            elif value is None and fact not in unsure_now and fact in order:
+                order = [f for f in order if f != fact]
+                own.pop(fact, None)
+                changed = True
+        if changed:
+            self.set_slot("answered_order", order)
+            self.set_slot("own_words", own)
+
+    def _checked_referral(self) -> bool:
+        return bool(self.slots.get("referral_reference"))
 
     def safety(self, text: str, parsed: dict[str, Any]) -> bool:
         """The risk check (bot.safety.assess_risk) and its answers; True when it has answered the turn.
@@ -175,6 +446,8 @@ class _Turn:
         elif safe is False:
             self.run_action("action_crisis_support")
         else:
+            if faq_topic(text) or (intent in FAQ_INTENTS and parsed["intent"]["confidence"] >= FAQ_IN_FORM_THRESHOLD):
+                self.run_action("action_answer_faq")
             self.utter("utter_risk_check_again")
         return True
 
@@ -200,7 +473,9 @@ class _Turn:
         return (self.tracker.get("active_loop") or {}).get("name")
 
     def form_step(self, loop: str, parsed: dict[str, Any]) -> None:
-        """Read the answer through the form's validation action, then ask the next question."""
+        """Read the answer through the form's validation action, then ask the next question.
+
+        Facts volunteered beside the answer ("29, and I have depression") are read too."""
         requested = self.slots.get("requested_slot")
         form_slots = self.assistant.forms[loop]
         candidates: dict[str, Any] = {}
@@ -210,27 +485,20 @@ class _Turn:
             if name in form_slots and (from_payload or name in ENTITY_SLOTS.get(loop, set())) \
                     and (name == requested or self.slots.get(name) is None or from_payload):
                 candidates[name] = entity["value"]
+        if loop == "eligibility_form" and not parsed["payload"]:
+            unsure = self.slots.get("unsure_facts") or []
+            for name, value in volunteered_facts(parsed["text"]).items():
+                if name != requested and name in form_slots and self.slots.get(name) is None and name not in unsure:
+                    candidates.setdefault(name, value)
+        intent = parsed["intent"]["name"]
+        reads = bool(requested) and (parsed["payload"] or self._reads_as_answer(requested, parsed["text"], intent))
         # from_text for the question asked, unless the message answered other questions instead
         # ("S1 2AB" while asked about work programmes): then that question is simply asked again.
-        if requested and requested not in candidates and (not candidates or requested == "conditions"):
+        if requested and requested not in candidates and (reads or not candidates):
             candidates[requested] = parsed["text"]
-        snapshot = (copy.deepcopy(self.tracker), len(self.messages))
         for name, value in candidates.items():
             self.set_slot(name, value)
         self.run_action(f"validate_{loop}", followups=False)
-        answered = requested is None or self.slots.get(requested) is not None \
-            or requested in (self.slots.get("unsure_facts") or [])
-        intent = parsed["intent"]
-        if not answered and not parsed["payload"] and intent["confidence"] >= FAQ_IN_FORM_THRESHOLD and (
-                intent["name"] in FAQ_INTENTS or intent["name"] == "want_info"):
-            # Not an answer but a question: answer it, then ask again.
-            self.tracker.clear()
-            self.tracker.update(snapshot[0])
-            self.slots = self.tracker["slots"]
-            del self.messages[snapshot[1]:]
-            self.run_action("action_answer_faq")
-            self.ask(requested)
-            return
         self.continue_form(loop)
 
     def activate(self, loop: str) -> None:
@@ -306,8 +574,32 @@ class _Turn:
         self._say(render({"response": response}, self.slots, self.assistant.domain))
 
     def _say(self, message: dict[str, Any]) -> None:
+        message = {"text": message.get("text") or "", "buttons": list(message.get("buttons") or []),
+                   **({"custom": message["custom"]} if message.get("custom") else {})}
         self.messages.append({"recipient_id": self.tracker["sender_id"], **message})
         self._event({"event": "bot", "text": message["text"], "data": {"buttons": message["buttons"]}})
+        self.transcript("bot", message["text"], message["buttons"], message.get("custom"))
+
+    def transcript(self, who: str, text: str, buttons: list[dict[str, Any]] | None = None,
+                   custom: dict[str, Any] | None = None) -> None:
+        """What the person saw, kept with the conversation so a page reload shows it again."""
+        entry: dict[str, Any] = {"who": who, "text": text}
+        if buttons:
+            entry["buttons"] = buttons
+        if custom:
+            entry["custom"] = custom
+        self.tracker["transcript"] = (self.tracker.get("transcript") or [])[-(TRANSCRIPT_LIMIT - 1):] + [entry]
+
+    def _shown(self, text: str, parsed: dict[str, Any]) -> str:
+        """A button's title rather than its payload, as the chat showed it."""
+        if parsed["payload"]:
+            for entry in reversed(self.tracker.get("transcript") or []):
+                for button in entry.get("buttons") or []:
+                    if button.get("payload") == text:
+                        return str(button.get("title"))
+                if entry.get("who") == "bot" and entry.get("buttons"):
+                    break
+        return text
 
     def _event(self, event: dict[str, Any]) -> None:
         self.tracker["events"].append({**event, "timestamp": time.time()})

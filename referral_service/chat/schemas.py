@@ -35,6 +35,8 @@ class BotMessageSchema(ma.Schema):
     recipient_id = fields.String()
     text = fields.String()
     buttons = fields.List(fields.Nested(ButtonSchema))
+    custom = fields.Dict(metadata={"description": "How the web chat shows the message, e.g. {\"kind\": \"urgent\"} (the "
+                                                  "crisis card), {\"kind\": \"multiple_choice\"} (tick boxes)"})
 
 
 class TrackerQuerySchema(ma.Schema):

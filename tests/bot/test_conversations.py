@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.service.referral_helpers import make_token
+
 REFERENCE = re.compile(r"reference number is ([A-Z0-9-]{6,16})")
 
 
@@ -92,7 +94,8 @@ def test_not_eligible_gets_signposting_and_a_phone_route(chat):
     person.press("Finding a job")
     person.press("None of these")
     answer_until(person, {"drug_alcohol_treatment": "no", "age": "30", "right_to_work_uk": "yes"})
-    assert "not the right fit" in person.text
+    assert "cannot help you just now. This is why:" in person.text  # the deciding criterion, in plain words
+    assert "mental or physical health" in person.text
     assert "Jobcentre Plus" in person.text
     assert "0306 999 0123" in person.text
     assert person.tracker()["active_loop"]["name"] is None
@@ -117,8 +120,10 @@ def test_no_local_service_in_cornwall_for_primary_care(chat):
     assert person.slots["referral_reference"] is None
 
 
-@pytest.mark.parametrize("risk", ["I want to kill myself", "i cant go on anymore", "thinking of taking all my tablets"])
-def test_crisis_in_the_middle_of_the_form_shows_urgent_help_and_stops_the_questions(chat, risk):
+@pytest.mark.parametrize("risk, level", [("I want to kill myself", "urgent"), ("i cant go on anymore", "check"),
+                                         ("thinking of taking all my tablets", "urgent")])
+def test_crisis_in_the_middle_of_the_form_shows_urgent_help_and_stops_the_questions(chat, risk, level):
+    """CONTRACT.md "Risk first": urgent stops the form; check asks directly; both show the crisis lines."""
     person = chat("crisis-1")
     person.say("I want to find a job")
     person.say("depression")
@@ -126,10 +131,15 @@ def test_crisis_in_the_middle_of_the_form_shows_urgent_help_and_stops_the_questi
     person.say(risk)
     for number in ("999", "A&E", "111", "option 2", "116 123", "SHOUT", "85258"):
         assert number in person.text
-    assert person.tracker()["active_loop"]["name"] is None
+    assert all(m.get("custom", {}).get("kind") == "urgent" for m in person.replies)  # shown as an urgent card
+    tracker = person.tracker()
+    assert tracker["active_loop"]["name"] is None and tracker["slots"]["requested_slot"] is None
+    assert tracker["slots"]["risk_level"] == level
     person.say("what is ips")
-    assert "IPS" in person.text and "hold" in person.text  # still paused: no question slipped in
-    person.say("carry on")
+    assert "IPS" in person.text  # answered, and still paused: no question slipped in
+    assert ("hold" if level == "urgent" else "ending your life") in person.text
+    assert person.tracker()["active_loop"]["name"] is None
+    person.say("carry on" if level == "urgent" else "no im ok")
     assert person.tracker()["active_loop"]["name"] == "eligibility_form"
     assert person.slots["requested_slot"] == asked
     assert person.slots["conditions"] == ["depression"]
@@ -147,6 +157,9 @@ def test_start_again_clears_every_answer(chat):
     person.say("bipolar")
     assert person.slots["conditions"] == ["bipolar"]
     person.say("start again")
+    assert person.slots["conditions"] == ["bipolar"]  # nothing is cleared before the person confirms
+    assert [b["title"] for b in person.buttons] == ["Yes, start again", "No, carry on"]
+    person.press("Yes, start again")
     slots = person.slots
     assert slots["conditions"] is None and slots["wants_paid_work"] is None
     assert person.tracker()["active_loop"]["name"] is None
@@ -208,10 +221,16 @@ def test_a_tracked_campaign_link_refers_with_its_campaign_and_service(app, chat)
             from referral_service.chat.client import InProcessReferralClient
 
             sent.append((payload, idempotency_key))
-            return InProcessReferralClient(app).create_referral(payload, idempotency_key)
+            response = InProcessReferralClient(app).create_referral(payload, idempotency_key)
+            return response
 
     app.config["BOT_REFERRAL_CLIENT"] = Recorder()
-    person = chat("campaign-1", metadata={"campaign": "spring-2026", "service": "sheffield-ips-smi"})
+    _, headers = make_token(app, "service", "sheffield-ips-smi")
+    created = app.test_client().post("/api/v1/campaigns", headers=headers, json={
+        "service_id": "sheffield-ips-smi", "name": "Spring", "template": "Hi {first_name}: {link}"})
+    assert created.status_code == 201, created.get_json()
+    campaign = created.get_json()["id"]
+    person = chat("campaign-1", metadata={"campaign": campaign, "service": "sheffield-ips-smi"})
     person.say("hi")
     person.press("Finding a job")
     person.press("Bipolar")
@@ -219,7 +238,7 @@ def test_a_tracked_campaign_link_refers_with_its_campaign_and_service(app, chat)
     person.say("yes")
     refer(person)
     payload, key = sent[0]
-    assert payload["source"] == "sms_campaign" and payload["campaign_id"] == "spring-2026"
+    assert payload["source"] == "sms_campaign" and payload["campaign_id"] == campaign
     assert payload["service_id"] == "sheffield-ips-smi"
     assert payload["consents"] == {"share_with_service": True, "sms_promotions": False}
     assert "bipolar" in payload["summary"]

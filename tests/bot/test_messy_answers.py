@@ -136,6 +136,9 @@ def test_questions_mid_form_are_answered_and_the_same_question_comes_back(chat, 
 def test_start_again_mid_form(chat, said):
     person = at_question(chat, "age")
     person.say(said)
+    assert person.slots["conditions"] is not None  # CONTRACT.md: start again confirms first, clears nothing
+    assert "start again" in person.text.lower()
+    person.say("yes")
     assert person.slots["conditions"] is None and person.tracker()["active_loop"]["name"] is None
 
 
