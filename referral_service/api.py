@@ -1,12 +1,16 @@
 """The OpenAPI layer (flask-smorest): one Api, a strict JSON parser, and the docs pages.
 
-Every JSON body goes through ``StrictJsonParser``: the body is parsed whatever the Content-Type,
-must be UTF-8 JSON and an object, and validation errors become our one error shape.
+Every JSON body goes through ``StrictJsonParser``: it must be sent as ``application/json`` (else 415 —
+a page on another site cannot then post through its visitors' browsers without a CORS preflight), be UTF-8
+JSON and an object, and hold only real text: a lone surrogate (``"\ud800"``) or a control character other
+than tab and line breaks, anywhere in a key or a string, is a 400 here, once, for every endpoint.
+Validation errors become our one error shape.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import marshmallow as ma
@@ -16,9 +20,23 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
-from .errors import InvalidJson, ValidationFailed
+from .errors import ApiError, InvalidJson, ValidationFailed
 
 MAX_JSON_DEPTH = 32
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls (NUL, bell, escape sequences…).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
+    message = "Send the body as JSON, with the header Content-Type: application/json."
+
+
+def is_json_mimetype(mimetype: str) -> bool:
+    """application/json, or a JSON-based type like application/problem+json."""
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
@@ -39,7 +57,38 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise InvalidJson("The body must be a JSON object, like {\"age\": 34}.")
     if _depth(data) > MAX_JSON_DEPTH:
         raise InvalidJson("The JSON is nested too deeply.")
+    problems = dict(_text_problems(data, ""))
+    if problems:
+        raise ValidationFailed("Some text is not valid.", fields=problems)
     return data
+
+
+def _text_problems(value: Any, path: str):
+    """(field path, [why]) for every key or string that is not real text; the depth is already bounded."""
+    if isinstance(value, str):
+        why = _why_not_text(value)
+        if why:
+            yield path or "_body", [why]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            why = _why_not_text(key)
+            if why:
+                # The key itself cannot be echoed back as a field name: it is not text.
+                yield (f"{path}._key" if path else "_key"), [why]
+                continue
+            yield from _text_problems(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _text_problems(item, f"{path}.{index}" if path else str(index))
+
+
+def _why_not_text(text: str) -> str | None:
+    if _LONE_SURROGATE.search(text):
+        return "Contains a lone surrogate (like \\ud800), which is not a character."
+    if _CONTROL.search(text):
+        return "Must not contain control characters (like NUL); tabs and line breaks are fine."
+    return None
 
 
 def _reject_constant(name: str):
@@ -62,7 +111,10 @@ class StrictJsonParser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
 
     def _raw_load_json(self, req):
-        return parse_json_object(req.get_data(cache=True))
+        raw = req.get_data(cache=True)
+        if raw.strip() and not is_json_mimetype(req.mimetype):
+            raise UnsupportedMediaType()
+        return parse_json_object(raw)
 
     def handle_error(self, error: ma.ValidationError, req, schema, *, error_status_code, error_headers):
         messages = error.messages

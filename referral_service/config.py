@@ -49,6 +49,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         # RATELIMIT_<NAME> for each public limit (extensions.PUBLIC_LIMITS), e.g. RATELIMIT_SELF_REFERRAL.
         **{key: env[key] for key in _rate_limit_keys() if env.get(key)},
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # Behind N reverse proxies: trust their X-Forwarded-* headers (real client address, https). 0: none.
+        "PROXY_FIX": int(env.get("PROXY_FIX") or 0),
         # How long a request waits for another writer before answering 503 with Retry-After.
         "DATABASE_BUSY_TIMEOUT_MS": int(env.get("DATABASE_BUSY_TIMEOUT_MS", "5000")),
         # Read-only mode (e.g. during a restore): reads and eligibility work, writes get a clear 503.

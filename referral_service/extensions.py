@@ -16,6 +16,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
+from .ratelimit_storage import storage_uri
+
 # Per client address (the real client's behind a proxy with PROXY_FIX; see security.py). Generous enough for a
 # clinic behind one NAT address or a burst of retries, low enough to stop scripted abuse. Each can be changed
 # with RATELIMIT_<NAME> in the environment (e.g. RATELIMIT_SELF_REFERRAL="60 per minute").
@@ -32,10 +34,11 @@ PUBLIC_LIMITS = {
     # Every other page and route without a limit of its own.
     "pages": "300 per minute;5000 per hour",
 }
-# Pages (Flask endpoints) with a limit of their own; any other route without a decorator gets "pages".
+# Pages with a limit of their own, by their public path (and everything under it: the form's steps, /check/refer);
+# any other route without a decorator gets "pages".
 PAGE_LIMITS = {
-    "self_referral_page.self_referral": "self_referral_form",
-    "check_page.check": "check",
+    "/self-referral": "self_referral_form",
+    "/check": "check",
 }
 # Never limited: the load balancer's health probe, and Twilio's signed webhooks (callbacks arrive at campaign
 # rate from a few shared Twilio addresses; each is signature-checked before anything is done).
@@ -57,7 +60,9 @@ def public_limit(name: str) -> Callable[[], str]:
 
 
 def _page_limit() -> str:
-    return _setting(PAGE_LIMITS.get(request.endpoint or "", "pages"))
+    path = request.path
+    name = next((n for prefix, n in PAGE_LIMITS.items() if path == prefix or path.startswith(prefix + "/")), "pages")
+    return _setting(name)
 
 
 def _has_valid_token() -> bool:
@@ -102,6 +107,8 @@ def check_limit_settings(config: dict) -> None:
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    # memory:// is served by our variant of limits' storage, which never starts a thread per request.
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(app.config["RATELIMIT_STORAGE_URI"])
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     check_limit_settings(app.config)
     limiter.init_app(app)

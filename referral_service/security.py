@@ -2,12 +2,22 @@
 
 The /docs page loads its scripts from /docs/assets (same origin) but swagger-ui sets inline styles
 and uses data: images, hence ``style-src 'unsafe-inline'`` and ``img-src data:``; scripts stay
-same-origin only. API answers can carry health data, so they are never cached.
+same-origin only.
+
+Answers and pages can carry personal and health data (the tracker, the chat's answers, /check, /self-referral,
+reports, referral reads, the staff pages), so nothing is stored by a browser or a proxy (``no-store``) unless a
+route says otherwise, as the static assets do.
+
+Behind a reverse proxy (``PROXY_FIX=N``: trust N proxies' X-Forwarded-For/-Proto/-Host/-Port, Werkzeug's
+ProxyFix), the client address rate limits key on is the real client's, and a request that reached the proxy
+over https is answered with Strict-Transport-Security. Without PROXY_FIX the forwarded headers are ignored,
+since anyone could send them.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -21,14 +31,23 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+# Two years, the HSTS preload list's minimum (NCSC and GOV.UK service manual: serve HTTPS with HSTS).
+HSTS = "max-age=63072000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
+    proxies = int(app.config.get("PROXY_FIX") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             # setdefault: a view that needs a different policy can set its own.
             response.headers.setdefault(name, value)
-        if request.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
+        # Static assets set their own (Flask's "no-cache" revalidation, the docs' max-age); everything else
+        # may carry personal data.
+        response.headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response

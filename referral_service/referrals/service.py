@@ -21,7 +21,7 @@ from rules.directory import Service
 
 from ..db import write_transaction
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..storage import audit, consents, referrals
+from ..storage import audit, campaigns, consents, referrals
 from ..storage.tokens import Principal
 from .errors import (
     ChoiceNeeded,
@@ -185,6 +185,9 @@ def create_referral(db: sqlite_utils.Database, data: dict, principal: Principal 
                           reasons=reasons, alternatives=_alternatives(decision, pathway_id),
                           signposting=_with_national_signposts(decision["signposting"]))
     service = route(decision, pathway, data.get("service_id"), facts)
+    if data.get("campaign_id") and not campaigns.credits_service(db, data["campaign_id"], service.id):
+        raise ValidationFailed(fields={"campaign_id": [f"Not a campaign of {service.name}, the service this referral "
+                                                       "goes to: a referral is credited only to its own campaigns."]})
     if self_referral and not service.accepts_self_referral:
         # Never just refused: the access route and the service's phone (DOMAIN 'Corrections'; rules 1.1.0).
         how = (f"{service.name} does not take self-referrals. How to be referred: {pathway['access_route']} "

@@ -22,7 +22,7 @@ def contacts_cli() -> None:
 @contacts_cli.command("import")
 @click.option("--service", "service_id", required=True, help="The service (or area) the contacts belong to.")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write invalid rows (default: FILE.rejects.csv beside the file).")
+              help="Where to write invalid rows (default: imports/FILE.rejects.csv in the data directory, owner-only).")
 @click.argument("file", type=click.Path(path_type=Path))
 def import_command(service_id: str, rejects_path: Path | None, file: Path) -> None:
     """Import FILE.csv for a service. Exits 0 unless the file cannot be read; a re-import changes nothing."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ from consent import SMS_PROMOTIONS
 from rules import InvalidPostcode, default_engine, parse_postcode
 
 from ..db import write_transaction
+from ..reports.csv_export import safe_cell
 from ..storage import contacts as store
 from ..storage.consents import phone_subject, record_consent
 from .mobiles import InvalidMobile, normalise_uk_mobile
@@ -244,14 +247,33 @@ def import_contacts(db: sqlite_utils.Database, service_id: str, path: Path, *, r
             progress(1)
     flush()
     if rejects:
-        target = rejects_path or Path(path).with_suffix(".rejects.csv")
-        with open(target, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["row", "reason", *HEADER])
-            for line, reason, row in rejects:
-                writer.writerow([line, reason, *[row.get(h, "") for h in HEADER]])
+        target = Path(rejects_path) if rejects_path else data_dir(db) / "imports" / f"{Path(path).stem}.rejects.csv"
+        _write_rejects(target, rejects)
         summary.rejects_path = str(target)
     return summary
+
+
+def data_dir(db: sqlite_utils.Database) -> Path:
+    """Where the service keeps its data: the SQLite file's directory (var/ by default, /data in Docker), else
+    VAR_DIR. Personal data from an import is written there, never beside the input file (often a source tree)."""
+    if isinstance(db.conn, sqlite3.Connection):  # PostgreSQL has no database file
+        for _seq, name, file in db.conn.execute("PRAGMA database_list").fetchall():
+            if name == "main" and file:
+                return Path(file).parent
+    return Path(os.environ.get("VAR_DIR", "var"))
+
+
+def _write_rejects(target: Path, rejects: list[tuple[int, str, dict]]) -> None:
+    # Owner-only (names and numbers), and formula-safe like every other CSV we write (reports/csv_export.py):
+    # a cell like =HYPERLINK(…) in a rejected row must not run when someone opens the file in a spreadsheet.
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # an older file keeps its mode on O_TRUNC
+    with open(descriptor, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "reason", *HEADER])
+        for line, reason, row in rejects:
+            writer.writerow([safe_cell(cell) for cell in (line, reason, *[row.get(h, "") for h in HEADER])])
 
 
 def _chain(*iterables):

@@ -7,14 +7,17 @@ postcodes or free text. A consent subject that is a phone number is stored as a 
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import UTC, datetime
 
 import sqlite_utils
+from flask import current_app, has_app_context
 from sqlite_utils.migrations import Migrations
 
 from ..db import register_migrations
 
 migrations = register_migrations(Migrations("audit"))
+log = logging.getLogger(__name__)
 PUBLIC = "public"
 
 
@@ -52,15 +55,46 @@ def safe_target(target: str | None) -> str | None:
 
 def record(db: sqlite_utils.Database, *, actor: str | None, role: str | None, action: str,
            target: str | None = None, service_id: str | None = None, outcome: str = "ok") -> None:
-    """Append one audit row (inside the caller's transaction if there is one, else committed at once)."""
+    """Append one audit row (inside the caller's transaction if there is one, else committed at once).
+
+    In read-only maintenance (``DATABASE_READ_ONLY``, or a database that refuses writes) a read must still work
+    and still be accounted for: the same row — token id, role, action, referral reference, outcome; never a
+    name, phone number or free text — goes to the structured log as ``audit_to_log`` instead, for the log
+    collector to keep. A write inside the caller's transaction is never swallowed: that change fails with it.
+    """
+    row = {"at": datetime.now(UTC).isoformat(timespec="microseconds"), "actor": actor or PUBLIC,
+           "role": role or PUBLIC, "action": action, "target": safe_target(target), "service_id": service_id,
+           "outcome": outcome}
     outside = not db.conn.in_transaction
-    db.execute(
-        "insert into audit_log (at, actor, role, action, target, service_id, outcome) values (?, ?, ?, ?, ?, ?, ?)",
-        [datetime.now(UTC).isoformat(timespec="microseconds"), actor or PUBLIC, role or PUBLIC, action,
-         safe_target(target), service_id, outcome],
-    )
-    if outside:
-        db.conn.commit()
+    if outside and _read_only_mode():
+        _to_log(row, "read_only_mode")
+        return
+    try:
+        db.execute(
+            "insert into audit_log (at, actor, role, action, target, service_id, outcome) values (?, ?, ?, ?, ?, ?, ?)",
+            list(row.values()),
+        )
+        if outside:
+            db.conn.commit()
+    except Exception as error:
+        if not outside or not _refuses_writes(error):
+            raise
+        db.conn.rollback()
+        _to_log(row, "database_refused_write")
+
+
+def _read_only_mode() -> bool:
+    return has_app_context() and bool(current_app.config.get("DATABASE_READ_ONLY"))
+
+
+def _refuses_writes(error: Exception) -> bool:
+    # SQLite: "attempt to write a readonly database"; PostgreSQL: "cannot execute INSERT in a read-only transaction".
+    text = f"{type(error).__name__} {error}".lower()
+    return "readonly" in text or "read-only" in text or "read only" in text
+
+
+def _to_log(row: dict, why: str) -> None:
+    log.warning("audit_to_log", extra={**row, "why": why})
 
 
 def entries(db: sqlite_utils.Database, target: str | None = None, limit: int = 500) -> list[dict]:

@@ -14,6 +14,9 @@ HOSTILE_BODIES = {
     "not an object": (b"[1, 2, 3]", {400}),
     "not json": (b"<xml>1</xml>", {400}),
     "NaN": (b'{"age": NaN}', {400}),
+    # Issue 10 finding 5: not text at all, refused once at the JSON layer for every endpoint.
+    "lone surrogate": (b'{"postcode": "\\ud800", "\\udfff": "x"}', {400}),
+    "NUL": (b'{"postcode": "S1\\u00002AB"}', {400}),
 }
 
 
@@ -52,6 +55,17 @@ def test_every_json_endpoint_refuses_hostile_bodies_in_the_error_shape(client, a
             if response.status_code not in (401, 403, 404):
                 assert response.status_code in allowed, (path, kind, response.status_code, text[:200])
                 assert set(response.get_json()["error"]) >= {"code", "message"}
+
+
+def test_every_json_endpoint_refuses_a_body_that_is_not_sent_as_json(client, admin):
+    # Issue 10 finding 5: a page on another site can post text/plain or a form through its visitors' browsers
+    # without a CORS preflight; application/json it cannot.
+    for path in _json_post_operations(client):
+        for headers in ({}, admin):
+            response = client.post(_concrete(path), data=b'{"age": 30}', content_type="text/plain", headers=headers)
+            assert response.status_code in (401, 403, 404, 415), (path, response.status_code)
+            if response.status_code == 415:
+                assert response.get_json()["error"]["code"] == "unsupported_media_type"
 
 
 def test_header_injection_in_the_idempotency_key_is_not_reflected(client):

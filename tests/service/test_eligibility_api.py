@@ -92,9 +92,11 @@ def test_a_body_that_is_not_a_json_object_gets_a_400(client, raw):
     assert response.get_json()["error"]["code"] == "invalid_json"
 
 
-def test_json_sent_as_text_plain_is_still_read_strictly(client):
-    response = client.post("/api/v1/eligibility", data=b'{"age": "x"}', content_type="text/plain")
-    assert response.status_code == 400
+def test_json_sent_as_text_plain_is_refused_as_unsupported(client):
+    # Issue 10 finding 5: only application/json, so another site cannot post through its visitors' browsers.
+    response = client.post("/api/v1/eligibility", data=b'{"age": 30}', content_type="text/plain")
+    assert response.status_code == 415
+    assert response.get_json()["error"]["code"] == "unsupported_media_type"
 
 
 def test_an_oversize_body_gets_a_413_in_the_error_shape(client):

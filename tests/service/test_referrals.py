@@ -112,11 +112,18 @@ def test_clinician_referral_records_the_referrer_and_may_say_gp(app, client):
         "sheffield-talking-therapies-ea"
 
 
+def _sheffield_campaign(app, client) -> str:
+    _, headers = make_token(app, "service", "sheffield-ips-smi")
+    body = {"service_id": "sheffield-ips-smi", "name": "Spring", "template": "Hi {first_name}: {link}"}
+    return client.post("/api/v1/campaigns", json=body, headers=headers).get_json()["id"]
+
+
 def test_sms_campaign_self_referral_keeps_the_campaign(app, client):
-    body = refer(client, source="sms_campaign", campaign_id="cmp_123", summary="Wants part-time work in a shop.")
+    campaign = _sheffield_campaign(app, client)
+    body = refer(client, source="sms_campaign", campaign_id=campaign, summary="Wants part-time work in a shop.")
     assert body["source"] == "sms_campaign"
     assert db_rows(app, "select campaign_id, phone_e164, summary from referrals") == [
-        ("cmp_123", "+447700900123", "Wants part-time work in a shop.")]
+        (campaign, "+447700900123", "Wants part-time work in a shop.")]
 
 
 @pytest.mark.parametrize(("changes", "field"), [

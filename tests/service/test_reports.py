@@ -13,7 +13,10 @@ from .referral_helpers import SMI_FACTS, make_token, refer
 def test_counts_by_pathway_source_service_month_status_and_ethnicity(app, client):
     clinician = make_token(app, "clinician")[1]
     refer(client)
-    refer(client, facts={**SMI_FACTS, "ethnicity": "M"}, source="sms_campaign", campaign_id="cmp_1")
+    service = make_token(app, "service", "sheffield-ips-smi")[1]
+    campaign = client.post("/api/v1/campaigns", headers=service, json={
+        "service_id": "sheffield-ips-smi", "name": "Spring", "template": "Hi {first_name}: {link}"}).get_json()["id"]
+    refer(client, facts={**SMI_FACTS, "ethnicity": "M"}, source="sms_campaign", campaign_id=campaign)
     refer(client, headers=clinician, source="voluntary_sector", facts={**SMI_FACTS, "postcode": "B1 1AA"})
     facts = {k: v for k, v in SMI_FACTS.items() if k != "ethnicity"}
     refer(client, headers=clinician, source="gp", pathway="ips_primary_care",

@@ -29,7 +29,7 @@ def test_import_reports_invalid_rows_by_number_and_reason_and_reimport_changes_n
     assert "Imported 2 new" in result.output and "Rejected 4 rows" in result.output
     assert "invalid_mobile: 1 (rows 4)" in result.output and "invalid_postcode: 1 (rows 5)" in result.output
     assert "duplicate_person_ref: 1 (rows 7)" in result.output
-    rejects = (tmp_path / "contacts.rejects.csv").read_text().splitlines()
+    rejects = (tmp_path / "imports" / "contacts.rejects.csv").read_text().splitlines()
     assert rejects[0].startswith("row,reason") and len(rejects) == 5
     records = db.execute("select count(*) from consent_records").fetchone()[0]
     assert records == 2
