@@ -73,6 +73,7 @@ def _load(reference: str, action: str) -> dict:
 @require_role("service", "admin")
 @blp.arguments(MilestoneSchema, location="json", as_kwargs=False)
 @blp.response(201, OutcomeViewSchema)
+@blp.alt_response(200, schema=OutcomeViewSchema, description="The date of a milestone recorded before was corrected")
 @_errors
 def record_milestone(data: dict, reference: str):
     """Record a completed vocational profile or action plan. Engaged once both exist (on the later date).

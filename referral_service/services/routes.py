@@ -101,6 +101,7 @@ def add_staff(data: dict, service_id: str):
 
 @blp.route("/services/<service_id>/staff", methods=["GET"])
 @require_role("service", "admin")
+@blp.response(200, OpenSchema)
 @_errors
 def list_staff(service_id: str):
     """The service's staff."""
@@ -144,6 +145,7 @@ def set_target(data: dict, service_id: str):
 @blp.route("/services/<service_id>/targets", methods=["GET"])
 @require_role("admin", "service")
 @blp.arguments(TargetQuerySchema, location="query", as_kwargs=False)
+@blp.response(200, OpenSchema)
 @_errors
 def get_target(query: dict, service_id: str):
     """The service's access target and accesses to date for a financial year (default: this one)."""

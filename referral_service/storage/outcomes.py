@@ -125,3 +125,11 @@ def for_references(db: sqlite_utils.Database, references: list[str]) -> tuple[di
                             "order by started_on, id", chunk):
             found_jobs[row["reference"]].append(row)
     return found_milestones, found_jobs
+
+
+def forget_employers(db: sqlite_utils.Database, references: list[str]) -> None:
+    """Remove employers' names from these referrals' jobs (retention: they can identify the person)."""
+    for start in range(0, len(references), 500):
+        chunk = references[start:start + 500]
+        db.execute(f"update referral_jobs set employer = null where reference in ({', '.join('?' for _ in chunk)})",
+                   chunk)

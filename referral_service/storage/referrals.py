@@ -404,7 +404,8 @@ def anonymise_finished(db: sqlite_utils.Database, finished_before: str) -> list[
     """Remove the personal details of referrals declined or closed before the given time.
 
     What stays is what the reports count (pathway, service, source, campaign, status, month,
-    ethnicity code) and the workflow events; the name, phone number, facts and summary go.
+    ethnicity code, milestones, job dates and hours) and the workflow events; the name, phone number,
+    facts, summary and employers' names go.
     """
     references = [
         row[0] for row in db.execute(
@@ -420,6 +421,10 @@ def anonymise_finished(db: sqlite_utils.Database, finished_before: str) -> list[
             "anonymised_at = ?, updated_at = ? where reference = ?",
             [at, at, reference],
         )
+    # An employer's name can identify the person; the job's dates and hours stay for the outcome counts.
+    from . import outcomes
+
+    outcomes.forget_employers(db, references)
     return references
 
 

@@ -146,3 +146,25 @@ def test_job_and_milestone_input_is_checked(app, client):
     other = service_headers(app, "birmingham-ips-smi")
     assert client.post(f"/api/v1/referrals/{reference}/jobs", json={"started_on": "2024-01-01", "hours_per_week": 5},
                        headers=other).status_code == 404
+
+
+def test_retention_removes_employers_names_but_keeps_the_job_counts(app, client):
+    from datetime import UTC, datetime, timedelta
+
+    from referral_service.db import connect_for
+    from referral_service.retention import purge
+    from tests.service.referral_helpers import db_rows
+
+    headers = service_headers(app)
+    reference = new_referral(client)
+    accessed_on(client, headers, reference, "2024-04-10")
+    job(client, headers, reference, "2024-05-01", 20, employer="Sheffield Bakery (sample)")
+    assert client.post(f"/api/v1/referrals/{reference}/status", json={"status": "closed"},
+                       headers=headers).status_code == 200
+    db = connect_for(app)
+    try:
+        assert purge(db, referral_days=365, now=datetime.now(UTC) + timedelta(days=366))["referrals_anonymised"] == 1
+    finally:
+        db.conn.close()
+    assert db_rows(app, "select employer, hours_per_week from referral_jobs") == [(None, 20.0)]
+    assert outcomes(client, headers, "2024/25")["job_starts"] == 1
