@@ -343,10 +343,15 @@ class Lexicon:
                     raise LexiconError(f"risk_phrases.yml: {level}.{category} has no phrases")
                 for phrase in items:
                     self.patterns.append(_parse(phrase, level, str(category), spellings, f"risk_phrases.yml {level}.{category}"))
+        unknown = set(idioms or {}) - {"idioms", "check_only"}
+        if unknown:
+            raise LexiconError(f"idioms.yml: unknown section(s) {sorted(unknown)}; use idioms and check_only")
         self.idioms = [_parse(p, "none", "idiom", spellings, "idioms.yml") for p in (idioms or {}).get("idioms") or []]
         if not self.idioms:
             raise LexiconError("idioms.yml: no idioms")
-        self.vocabulary = _Vocabulary(self.patterns + self.idioms)
+        self.check_only = [_parse(p, CHECK, "context", spellings, "idioms.yml check_only")
+                           for p in (idioms or {}).get("check_only") or []]
+        self.vocabulary = _Vocabulary(self.patterns + self.idioms + self.check_only)
         self._risk_index = _FirstWordIndex(self.patterns)
         self._idiom_index = _FirstWordIndex(self.idioms)
 
@@ -371,12 +376,16 @@ class Lexicon:
         if not tokens:
             return None
         matcher = _Matcher(tokens, self.vocabulary, self.idiom_mask(tokens))
+        context = [span for pattern in self.check_only for span in _Matcher(tokens, self.vocabulary).find(pattern)]
         best: LexiconMatch | None = None
         for pattern in self._risk_index.candidates(matcher.present):
             spans = matcher.find(pattern)
             if not spans:
                 continue
-            negated = pattern.level == URGENT and all(matcher.negated(start) for start, _ in spans)
+            # Urgent becomes check when every place it matched is negated ("i am not going to kill myself")
+            # or inside a check_only phrase ("my brother died by suicide").
+            negated = pattern.level == URGENT and all(
+                matcher.negated(start) or any(cs <= start and end <= ce for cs, ce in context) for start, end in spans)
             level = CHECK if negated else pattern.level
             found = LexiconMatch(level, pattern.category, pattern.text, negated)
             if level == URGENT:

@@ -98,6 +98,13 @@ def test_a_phrase_never_spans_two_sentences():
     assert assess_risk("i want to. Die Hard is on tonight", use_classifier=False) == NO_RISK
 
 
+def test_someone_elses_suicide_is_asked_about_not_treated_as_a_plan():
+    assert assess_risk("my brother died by suicide last year").level == "check"
+    assert assess_risk("i lost my best friend to suicide").level == "check"
+    assert assess_risk("i volunteer for a suicide prevention charity") == NO_RISK
+    assert assess_risk("my brother died by suicide and i want to kill myself").level == "urgent"
+
+
 def test_a_negation_asks_rather_than_dismisses():
     assert assess_risk("im not going to kill myself").level == "check"
     assert assess_risk("i dont want to kill myself but i think about it").level == "check"
@@ -164,7 +171,7 @@ def test_every_phrase_in_the_reviewable_lexicon_matches_an_example_of_itself():
         assert found is not None, pattern.text
     assert lexicon.categories() == {
         "urgent": {"suicidal_thoughts", "plan_or_means", "farewell", "self_harm", "harm_to_others"},
-        "check": {"passive_suicidal_thoughts", "farewell"},
+        "check": {"passive_suicidal_thoughts", "farewell", "self_harm", "harm_to_others"},
     }
 
 
