@@ -322,13 +322,22 @@ def send_page():
 
 
 def _summary(journey: Journey) -> str:
+    """What a specialist reads first: each answer as the person saw it, their own words beside their conditions."""
+    vocabulary = default_engine().vocabulary
     parts = ["Self-referral through the NHS web form (no JavaScript)."]
-    own = journey.value(OWN_WORDS)
-    if own:
-        parts.append(f"In their own words, they get support with: {own}")
+    for fact_name, value in journey.facts.items():
+        fact = vocabulary[fact_name]
+        shown = ", ".join(fact.answer_label(v) for v in value) if isinstance(value, list) else (
+            fact.answer_label(value) if fact.type in ("boolean", "enum") else str(value))
+        line = f"{fact.summary_label or fact.label}: {shown}"
+        own = journey.value(OWN_WORDS) if fact_name == "conditions" else None
+        parts.append(line + (f' (in their words: "{own}")' if own else "") + ".")
+    if journey.unsure:
+        parts.append("Not sure: " + ", ".join((vocabulary[f].summary_label or vocabulary[f].label).lower()
+                                             for f in journey.unsure) + ".")
     other = journey.value(ANYTHING_ELSE)
     if other:
-        parts.append(f"Anything else they wanted to tell the service: {other}")
+        parts.append(f'Anything else they wanted to tell the service: "{other}"')
     return "\n".join(parts)[:2000]
 
 

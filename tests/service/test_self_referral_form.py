@@ -410,7 +410,8 @@ def test_the_referral_keeps_the_persons_own_words(app, client):
         summary, facts = db.execute("select summary, facts_json from referrals").fetchone()
     finally:
         db.conn.close()
-    assert "hearing voices" in summary and "Mornings are best for me" in summary
+    assert 'What you get support with: Psychosis or schizophrenia (in their words: "hearing voices").' in summary
+    assert "Mornings are best for me" in summary and "Age: 34." in summary
     assert '"psychosis"' in facts
 
 
