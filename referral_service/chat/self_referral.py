@@ -48,6 +48,8 @@ def _ensure_secret_key(state) -> None:
     app = state.app
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"  # a cross-site POST never carries the person's answers
+    if str(app.config.get("PUBLIC_BASE_URL", "")).startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True  # the answers travel only over https
     if app.config.get("SECRET_KEY"):
         return
     path = Path(app.config.get("SECRET_KEY_FILE") or Path(app.config["DATABASE_PATH"]).parent / "session-secret")

@@ -512,3 +512,13 @@ def test_a_self_referral_to_a_service_without_self_referral_says_the_route_and_t
     eligibility = client.post("/api/v1/eligibility", json=body["facts"]).get_json()
     dna = next(p for p in eligibility["pathways"] if p["id"] == "ips_dna")
     assert dna["referral_route"]["self_referral"] is False and "0114 496 0004" in dna["referral_route"]["how"]
+
+
+def test_the_answers_cookie_is_signed_http_only_and_same_site(client):
+    response = client.get("/self-referral/start")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    client.post("/self-referral/wants-paid-work", data={"wants_paid_work": "yes"})
+    # A tampered cookie is not trusted: the journey starts again rather than reading forged answers.
+    client.set_cookie("session", "forged.value.here", domain="localhost")
+    assert client.get("/self-referral/check-your-answers").headers["Location"] == "/self-referral/wants-paid-work"
