@@ -9,8 +9,9 @@ from flask import Flask
 
 from rules import default_engine
 
-from . import api, db, errors, extensions, logs, schema, security, staff
+from . import api, db, errors, extensions, logs, retention, schema, security, staff
 from .config import from_environment
+from .environment import refuse_default_secrets
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(from_environment())
     app.config.update(config or {})
+    # Outside development, no default or published secret: refuse before touching anything (environment.py).
+    refuse_default_secrets(app.config)
     app.json.sort_keys = False
     logs.configure(app.config["LOG_LEVEL"])
     default_engine()  # load and check the rules once, at start: a bad rules file stops the service
@@ -32,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     schema.init_app(app)
     extensions.init_app(app)
     security.init_app(app)
+    retention.init_app(app)
     smorest = api.init_app(app)
     _register_blueprints(app, smorest)
     _register_commands(app)

@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from .environment import environment_from
+
 MAX_BODY_BYTES = 64 * 1024
 
 
@@ -28,6 +30,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
     var_dir = Path(env.get("VAR_DIR", "var"))
     port = int(env.get("PORT", "5000"))
     return {
+        # development or production (see environment.py: unset, a public PUBLIC_BASE_URL means production).
+        "ENVIRONMENT": environment_from(env),
         "DATABASE_PATH": env.get("DATABASE_PATH", str(var_dir / "referral-service.db")),
         # PostgreSQL for several instances (postgresql://user@host:5432/db); unset: SQLite at DATABASE_PATH.
         "DATABASE_URL": env.get("DATABASE_URL") or None,
@@ -51,6 +55,10 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         # Behind N reverse proxies: trust their X-Forwarded-* headers (real client address, https). 0: none.
         "PROXY_FIX": int(env.get("PROXY_FIX") or 0),
+        # Abandoned chats are purged by the app itself at most this often (minutes; 0 turns it off; unset: 60,
+        # and off under TESTING unless a test asks for it).
+        "CHAT_PURGE_INTERVAL_MINUTES": float(env["CHAT_PURGE_INTERVAL_MINUTES"]) if env.get("CHAT_PURGE_INTERVAL_MINUTES")
+        else None,
         # How long a request waits for another writer before answering 503 with Retry-After.
         "DATABASE_BUSY_TIMEOUT_MS": int(env.get("DATABASE_BUSY_TIMEOUT_MS", "5000")),
         # Read-only mode (e.g. during a restore): reads and eligibility work, writes get a clear 503.

@@ -7,6 +7,10 @@ Defaults (override per trust information-governance policy):
 - chat data (the bot's ``conversations`` table, if present) untouched for more than 1 day is deleted
   (the bot itself forgets a conversation idle for an hour; this is the backstop);
 - idempotency keys older than 1 day are deleted (a retry after that is a new request).
+The app purges inactive chats itself, at most every CHAT_PURGE_INTERVAL_MINUTES (default 60) after a request
+(``init_app``), so abandoned chats never wait for someone to run the command; anonymising referrals stays a
+deliberate ``referral-service purge``.
+
 Consent records and the audit log are kept: they are the evidence of what the person agreed to and
 who looked at what, and carry no name, phone number or health data of a referral's person.
 """
@@ -14,19 +18,24 @@ who looked at what, and carry no name, phone number or health data of a referral
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import click
 import sqlite_utils
+from flask import Flask
 
-from .db import connect, write_transaction
-from .storage import audit, referrals
+from .db import connect, connect_for, write_transaction
+from .storage import audit, conversations, referrals
 
 log = logging.getLogger(__name__)
 
 REFERRAL_RETENTION_DAYS = 365
 CHAT_RETENTION_DAYS = 1
 IDEMPOTENCY_RETENTION_DAYS = 1
+DEFAULT_CHAT_PURGE_INTERVAL_MINUTES = 60
 _CHAT_TIME_COLUMNS = ("updated_at", "last_message_at", "last_seen_at", "last_active_at", "created_at")
 _CHAT_REFERENCE_COLUMNS = ("referral_reference", "reference")
 
@@ -88,6 +97,73 @@ def purge(db: sqlite_utils.Database, *, referral_days: int = REFERRAL_RETENTION_
             raise _DryRun(report)
     log.info("retention_purge", extra={k: v for k, v in report.items()})
     return report
+
+
+def purge_inactive_chats(db: sqlite_utils.Database, *, chat_days: int = CHAT_RETENTION_DAYS,
+                         now: datetime | None = None) -> int:
+    """Delete every chat inactive for more than ``chat_days`` (abandoned or finished); return how many."""
+    moment = (now or datetime.now(UTC)) - timedelta(days=chat_days)
+    with write_transaction(db):
+        return conversations.purge_inactive(db, moment.timestamp())
+
+
+class ChatPurgeSchedule:
+    """The abandoned-chat purge, run by the app itself at most once per ``interval_seconds`` (per process).
+
+    A request that finds the purge due claims the slot and runs it once its answer has been sent, so no one
+    waits for it; several processes may each run it, which is harmless (a delete of what is past retention).
+    ``clock`` returns seconds (monotonic in production; injected in tests).
+    """
+
+    def __init__(self, interval_seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.interval = interval_seconds
+        self.clock = clock
+        self._next = None  # the first request after start runs it
+        self._lock = threading.Lock()
+
+    def claim(self) -> bool:
+        """True (once) when the purge is due; the next one is then due an interval later."""
+        now = self.clock()
+        with self._lock:
+            if self._next is not None and now < self._next:
+                return False
+            self._next = now + self.interval
+            return True
+
+
+def _run_scheduled_purge(app: Flask) -> None:
+    db = None
+    try:
+        with app.app_context():
+            db = connect_for(app)
+            deleted = purge_inactive_chats(db, chat_days=int(app.config.get("CHAT_RETENTION_DAYS") or CHAT_RETENTION_DAYS))
+            log.info("retention_chat_purge", extra={"chats_deleted": deleted})
+    except Exception as error:  # a purge that fails is retried next interval; it must never break a request
+        log.warning("retention_chat_purge_failed", extra={"error_type": type(error).__name__})
+    finally:
+        if db is not None:
+            db.close()
+
+
+def init_app(app: Flask) -> None:
+    """Purge abandoned chats on a schedule the app runs itself (CHAT_PURGE_INTERVAL_MINUTES; 0 turns it off).
+
+    Not in read-only maintenance. Referral anonymisation stays a deliberate act (``referral-service purge``).
+    """
+    minutes = app.config.get("CHAT_PURGE_INTERVAL_MINUTES")
+    if minutes is None:  # as the embedded dispatcher: off in tests unless a test asks for it
+        minutes = 0 if app.config.get("TESTING") else DEFAULT_CHAT_PURGE_INTERVAL_MINUTES
+    minutes = float(minutes)
+    if minutes <= 0 or app.config.get("DATABASE_READ_ONLY"):
+        return
+    schedule = ChatPurgeSchedule(minutes * 60, app.config.get("CHAT_PURGE_CLOCK") or time.monotonic)
+    app.extensions["chat_purge_schedule"] = schedule
+
+    @app.after_request
+    def _purge_when_due(response):
+        if schedule.claim():
+            response.call_on_close(lambda: _run_scheduled_purge(app))
+        return response
 
 
 class _DryRun(Exception):

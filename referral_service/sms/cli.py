@@ -76,9 +76,13 @@ def sandbox_command(host: str, port: int) -> None:
     """Run the local SMS sandbox (a stand-in for Twilio's Messages API, with phones you can reply from)."""
     from werkzeug.serving import run_simple
 
+    from ..environment import is_development
     from .sandbox import create_sandbox_app
 
     config = current_app.config
+    if not is_development(config):
+        raise click.ClickException("The SMS sandbox runs in development only (ENVIRONMENT=development): its auth "
+                                   "token is published, so it must never stand in for Twilio where others can reach it.")
     sandbox = create_sandbox_app(account_sid=config["TWILIO_ACCOUNT_SID"], auth_token=config["TWILIO_AUTH_TOKEN"],
                                  inbound_url=config["PUBLIC_BASE_URL"].rstrip("/") + "/sms/inbound")
     click.echo(f"SMS sandbox on http://{host}:{port}/  (set TWILIO_API_URL=http://{host}:{port})")

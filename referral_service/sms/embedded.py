@@ -10,6 +10,7 @@ import threading
 from flask import Flask
 from werkzeug.serving import make_server
 
+from ..environment import require_development
 from .dispatcher import Dispatcher
 from .sandbox import create_sandbox_app
 
@@ -24,7 +25,9 @@ def twilio_configured(config: dict) -> bool:
 
 
 def start_sandbox(config: dict, host: str, port: int) -> str:
-    """Run the sandbox on ``host:port`` in a daemon thread; return its base URL."""
+    """Run the sandbox on ``host:port`` in a daemon thread; return its base URL. Development only: its auth token
+    is published, so anyone could sign texts and delivery reports as "Twilio" (RuntimeError otherwise)."""
+    require_development(config, "SMS sandbox")
     sandbox = create_sandbox_app(account_sid=config["TWILIO_ACCOUNT_SID"], auth_token=config["TWILIO_AUTH_TOKEN"],
                                  inbound_url=config["PUBLIC_BASE_URL"].rstrip("/") + "/sms/inbound")
     server = make_server(host, port, sandbox, threaded=True)
