@@ -67,6 +67,12 @@ def idempotency_key(tracker: Tracker) -> str:
     return "chat-" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:40]
 
 
+def _only_campaign_refused(response) -> bool:
+    error = response.body.get("error") if isinstance(response.body, dict) else None
+    fields = error.get("fields") if isinstance(error, dict) else None
+    return response.status == 400 and isinstance(fields, dict) and set(fields) == {"campaign_id"}
+
+
 def _next_steps(body: dict[str, Any]) -> str:
     steps = body.get("next_steps")
     if isinstance(steps, list):
@@ -109,6 +115,13 @@ class ActionSubmitReferral(Action):
             del payload["service_id"]
         try:
             response = get_client().create_referral(payload, idempotency_key(tracker))
+            if _only_campaign_refused(response) and campaign:
+                # An old or mistyped text-message link must not cost the person their referral: send it
+                # as their own self-referral (a new key: it is a different request).
+                payload.pop("campaign_id", None)
+                payload["source"] = "self"
+                payload["summary"] = payload["summary"].replace("Came from a text message campaign. ", "")
+                response = get_client().create_referral(payload, idempotency_key(tracker) + "-self")
         except Exception as error:  # the service may be down; the person still needs a way forward
             log.warning("referral_request_failed", extra={"error_type": type(error).__name__})
             dispatcher.utter_message(response="utter_referral_failed")

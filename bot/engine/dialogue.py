@@ -108,7 +108,9 @@ class _Turn:
         self.tracker["latest_message"] = {k: parsed[k] for k in ("text", "intent", "intent_ranking", "entities")}
         self._event({"event": "user", "text": text, "parse_data": self.tracker["latest_message"],
                      "input_channel": "rest", "metadata": {}})
-        self.transcript("user", self._shown(text, parsed))
+        shown = self._shown(text, parsed)
+        if shown is not None:
+            self.transcript("user", shown)
         before = self._answers()
         try:
             self.dispatch(text, parsed)
@@ -590,15 +592,28 @@ class _Turn:
             entry["custom"] = custom
         self.tracker["transcript"] = (self.tracker.get("transcript") or [])[-(TRANSCRIPT_LIMIT - 1):] + [entry]
 
-    def _shown(self, text: str, parsed: dict[str, Any]) -> str:
-        """A button's title rather than its payload, as the chat showed it."""
-        if parsed["payload"]:
-            for entry in reversed(self.tracker.get("transcript") or []):
-                for button in entry.get("buttons") or []:
-                    if button.get("payload") == text:
-                        return str(button.get("title"))
-                if entry.get("who") == "bot" and entry.get("buttons"):
-                    break
+    def _shown(self, text: str, parsed: dict[str, Any]) -> str | None:
+        """A button's title rather than its payload, as the chat showed it; None for the page's own
+        opening "/greet" (the person did not say it)."""
+        if parsed["payload"] and parsed["intent"]["name"] == "greet":
+            return None
+        if not parsed["payload"]:
+            return text
+        offered = next((e.get("buttons") for e in reversed(self.tracker.get("transcript") or [])
+                        if e.get("who") == "bot" and e.get("buttons")), None) or []
+        titles = {b.get("payload"): str(b.get("title")) for b in offered}
+        if text in titles:
+            return titles[text]
+        # Several tick boxes at once: each value's own button title.
+        chosen = [value for e in parsed["entities"] if isinstance(e.get("value"), list) for value in e["value"]]
+        single = {}
+        for payload, title in titles.items():
+            values = self.assistant.interpreter.parse(payload)["entities"] if payload else []
+            for entity in values:
+                if isinstance(entity.get("value"), list) and len(entity["value"]) == 1:
+                    single[entity["value"][0]] = title
+        if chosen and all(value in single for value in chosen):
+            return ", ".join(single[value] for value in chosen)
         return text
 
     def _event(self, event: dict[str, Any]) -> None:

@@ -55,18 +55,29 @@ def bot_says(page, text: str) -> None:
     page.locator(".chat__message--bot", has_text=text).last.wait_for(timeout=15000)
 
 
+def tick_and_continue(page, *titles: str) -> None:
+    """The conditions question: tick boxes (several at once), then Continue."""
+    for title in titles:
+        page.get_by_label(title, exact=True).check()
+    page.get_by_role("button", name="Continue").click()
+
+
 def test_a_whole_self_referral_in_the_web_chat_by_keyboard_and_buttons(browser, live_url):
     page = browser.new_page(viewport={"width": 375, "height": 800})  # phone width
     page.set_default_timeout(15000)
     page.goto(live_url + "/?campaign=spring-2026&service=sheffield-ips-smi")
     bot_says(page, "What would you like help with?")
+    assert "text message" in page.locator(".chat__message--bot").first.inner_text()  # arrived from a text's link
+    assert page.locator(".chat__message--user").count() == 0  # no fake "You: Hello"
     assert page.locator("#chat-log[aria-live='polite']").count() == 1
     assert page.locator("a[href='/self-referral']").count() >= 1
+    assert page.locator("#chat-log a[href='tel:03069990123']").count() >= 1  # the phone route is a link
     assert_no_axe_violations(page)
 
     page.get_by_role("button", name="Finding a job").click()
     bot_says(page, "What do you get support with?")
-    page.get_by_role("button", name="Bipolar disorder").click()
+    tick_and_continue(page, "Bipolar disorder")
+    page.locator(".chat__message--user", has_text="Bipolar disorder").wait_for()
     for _ in range(8):
         page.wait_for_timeout(100)
         last = page.locator(".chat__message--bot").last.inner_text()
@@ -84,6 +95,7 @@ def test_a_whole_self_referral_in_the_web_chat_by_keyboard_and_buttons(browser, 
         page.get_by_label("Type your message").fill(answer)
         page.keyboard.press("Enter")  # free text, by keyboard
         page.locator(".chat__message--user", has_text=answer).last.wait_for()
+        assert page.evaluate("document.activeElement.id") == "chat-input"  # focus stays in the message box
         page.wait_for_function("document.querySelectorAll('.chat__message--bot').length > 0")
         page.wait_for_timeout(300)
     bot_says(page, "send your details")
@@ -101,7 +113,65 @@ def test_a_whole_self_referral_in_the_web_chat_by_keyboard_and_buttons(browser, 
     page.get_by_role("button", name="No texts, thanks").click()
     bot_says(page, "Your reference number is")
     text = page.locator(".chat__message--bot").last.inner_text()
-    assert re.search(r"reference number is [A-Z0-9-]{6,16}", text)
+    match = re.search(r"reference number is ([A-Z0-9-]{6,16})", text)
+    assert match
+    reference = page.locator(".chat__message--confirmation strong.chat__reference")
+    assert reference.inner_text() == match.group(1)  # emphasised, and said once
+    assert text.count(match.group(1)) == 1
+    assert_no_axe_violations(page)
+    page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_crisis_help_is_an_urgent_card_with_links_to_call_or_text(browser, live_url, width):
+    """CONTRACT.md "Risk first": the crisis help at once, looking urgent, each number a link."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(15000)
+    page.goto(live_url + "/")
+    bot_says(page, "What would you like help with?")
+    page.get_by_role("button", name="Finding a job").click()
+    bot_says(page, "What do you get support with?")
+    page.get_by_label("Type your message").fill("i want to kill myself")
+    page.keyboard.press("Enter")
+    card = page.locator(".chat__urgent").last
+    card.wait_for()
+    assert "Get help now" in card.locator("h3").inner_text()
+    background = card.locator("h3").evaluate("h => getComputedStyle(h).backgroundColor")
+    assert background == "rgb(213, 40, 27)"  # NHS emergency red
+    for href in ("tel:999", "tel:111", "tel:116123", "sms:85258&body=SHOUT"):
+        assert card.locator(f"a[href='{href}']").count() >= 1, href
+    assert_no_axe_violations(page)
+    page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_reload_shows_the_conversation_and_go_back_asks_the_last_question_again(browser, live_url, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(15000)
+    page.goto(live_url + "/")
+    bot_says(page, "What would you like help with?")
+    page.get_by_role("button", name="Finding a job").click()
+    bot_says(page, "What do you get support with?")
+    tick_and_continue(page, "Anxiety", "A physical health condition")
+    page.locator(".chat__message--user", has_text="Anxiety, A physical health condition").wait_for()
+    bot_says(page, "How old are you?")
+    page.get_by_label("Type your message").fill("34")
+    page.keyboard.press("Enter")
+    page.locator(".chat__message--user", has_text="34").wait_for()
+    page.wait_for_function("document.querySelectorAll('.chat__message--bot').length >= 5")
+    before = page.locator(".chat__message").all_inner_texts()
+
+    page.reload()
+    page.locator(".chat__message--user", has_text="34").wait_for()
+    after = page.locator(".chat__message").all_inner_texts()
+    assert after == before  # the same conversation, not a new one
+    assert not any("Hello" == t.replace("You:", "").strip() for t in after)  # no fake Hello
+
+    page.get_by_label("Type your message").fill("go back")
+    page.keyboard.press("Enter")
+    bot_says(page, "go back")
+    assert "How old are you?" in page.locator(".chat__message--bot").last.inner_text()
+    assert page.evaluate("document.activeElement.id") == "chat-input"
     assert_no_axe_violations(page)
     page.close()
 
