@@ -41,6 +41,8 @@ def from_environment(env: dict[str, str] | None = None) -> dict[str, Any]:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
         # Without a configured token the bot tracker is closed to everyone but this process.
         "BOT_AUTH_TOKEN": env.get("BOT_AUTH_TOKEN") or secrets.token_urlsafe(24),
+        # Signs the no-JS form's session cookie; without it, a key kept beside the database (chat/self_referral.py).
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", "sandbox-auth-token"),
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
