@@ -74,13 +74,16 @@ def _pause(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 def _record_safety_event(tracker: Tracker, level: str) -> None:
-    """Tell the service, which has a duty to follow up. Never lets a failure delay the crisis help."""
+    """Tell the service, which has a duty to follow up: the words, the phone and referral if known, and
+    every service the person is in touch with here (none: admins see it). Never delays the crisis help."""
     message = tracker.latest_message or {}
+    services = [s for s in (tracker.get_slot("chosen_service_id"), tracker.get_slot("campaign_service_id")) if s]
     try:
         get_client().record_safety_event({
-            "channel": "web_chat", "sender_id": tracker.sender_id, "text": str(message.get("text") or ""),
-            "risk_level": level, "category": tracker.get_slot("risk_category"),
-            "conversation_id": tracker.get_slot("conversation_id"),
+            "channel": "chat", "sender_id": tracker.sender_id, "text": str(message.get("text") or ""),
+            "risk_level": level, "category": tracker.get_slot("risk_category"), "reason": tracker.get_slot("risk_reason"),
+            "phone": tracker.get_slot("phone"), "reference": tracker.get_slot("referral_reference"),
+            "service_ids": sorted(set(services)),
         })
     except Exception as error:  # the help is shown whatever happens to the record
         log.warning("safety_event_not_recorded", extra={"error_type": type(error).__name__})

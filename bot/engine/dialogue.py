@@ -428,12 +428,13 @@ class _Turn:
         ``urgent``: the crisis help at once, any form stops. ``check``: a direct question, with the
         crisis lines beside it; an answer that the person is safe resumes exactly where they were,
         "yes" or anything at risk is urgent. An unclear answer is asked again."""
-        level, category = assess(text)
+        level, category, reason = assess(text)
         awaiting_check = self.slots.get("risk_level") == "check"
         if level is None and not awaiting_check:
             return False
         if level is not None:
             self.set_slot("risk_category", category)
+            self.set_slot("risk_reason", reason)
         if level == "urgent" or (level is not None and awaiting_check):
             self.run_action("action_crisis_support")
             return True

@@ -7,25 +7,14 @@ from __future__ import annotations
 import re
 
 from ..answers import normalise
-
-try:  # the two-level assessment (CONTRACT.md "Risk first"): urgent | check | None
-    from ..safety import assess_risk
-except ImportError:  # pragma: no cover - only until bot.safety's assess_risk lands; every match is urgent
-    from ..safety import detect_risk
-
-    def assess_risk(text: str):  # type: ignore[no-redef]
-        from types import SimpleNamespace
-
-        match = detect_risk(text)
-        return SimpleNamespace(level="urgent" if match else None, category=match.category if match else None,
-                               reason=match.phrase if match else None)
+from ..safety import assess_risk  # the two-level assessment (CONTRACT.md "Risk first"): urgent | check | None
 
 
-def assess(text: str) -> tuple[str | None, str | None]:
-    """(level, category) of a message: ``urgent``, ``check`` or None. A button's payload is checked too."""
+def assess(text: str) -> tuple[str | None, str | None, str | None]:
+    """(level, category, reason) of a message: level ``urgent``, ``check`` or None. A button's payload is checked too."""
     result = assess_risk(text or "")
-    level = getattr(result, "level", None)
-    return (level if level in ("urgent", "check") else None), getattr(result, "category", None)
+    level = result.level if result.level in ("urgent", "check") else None
+    return level, result.category, result.reason
 
 
 # "I'm not safe", "not ok": never read as safe, whatever else the message says.

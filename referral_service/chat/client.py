@@ -29,14 +29,15 @@ class InProcessReferralClient:
         return ReferralResponse(response.status_code, body if isinstance(body, dict) else {})
 
     def record_safety_event(self, event: dict[str, Any]) -> None:
-        """Store a chat message at risk as a safety event (storage.safety_events), for the service to follow up."""
+        """Store a chat message at risk as a safety event (storage.safety_events), one per service in touch
+        with the person (admins only when there is none), for the service to follow up."""
         from ..db import get_db
         from ..storage import safety_events
 
         with self.app.app_context():
-            db = get_db()
-            safety_events.record_safety_event(
-                db, channel=event["channel"], risk_level=event["risk_level"], category=event.get("category"),
-                text=event.get("text") or "", sender_id=event.get("sender_id"),
-                conversation_id=event.get("conversation_id"),
+            safety_events.record_for_services(
+                get_db(), event.get("service_ids") or [], channel=event.get("channel") or "chat",
+                risk_level=event["risk_level"], category=event.get("category"), text=event.get("text") or "",
+                phone=event.get("phone"), sender_id=event.get("sender_id"), reference=event.get("reference"),
+                reason=event.get("reason"),
             )

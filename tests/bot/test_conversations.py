@@ -283,3 +283,46 @@ def test_the_web_chat_page_and_the_openapi_document(client):
     for path, method in [("/webhooks/rest/webhook", "post"), ("/conversations/{sender}/tracker", "get")]:
         assert "application/json" in spec["paths"][path][method]["responses"]["200"]["content"]
     assert client.get("/chat/static/chat.js").status_code == 200
+
+
+def test_a_chat_message_at_risk_is_recorded_as_a_safety_event_for_follow_up(app, chat):
+    """Issue 9 item 3 / CONTRACT.md: messages at risk reach the service's safety list, with the words."""
+    from referral_service.db import connect
+    from referral_service.storage import safety_events
+
+    person = chat("safety-event-1", metadata={"service": "sheffield-ips-smi"})
+    person.say("I want a job")
+    person.say("i want to kill myself")
+    person.say("no im ok, carry on")
+    db = connect(app.config["DATABASE_PATH"])
+    try:
+        events = safety_events.list_events(db)
+    finally:
+        db.conn.close()
+    assert [(e["channel"], e["risk_level"], e["sender_id"], e["service_id"], e["text"]) for e in events] == [
+        ("chat", "urgent", "safety-event-1", "sheffield-ips-smi", "i want to kill myself")]
+
+
+def test_a_landline_is_accepted_but_never_asked_about_texts(app, chat):
+    """FIELD-NOTES: texts are offered only for a mobile; a landline gets no text consent recorded."""
+    person = chat("landline-1")
+    person.say("I want a job")
+    person.say("I have schizophrenia")
+    answer_until(person, {"age": "40", "drug_alcohol_treatment": "no", "postcode": "S1 2AB"})
+    person.say("yes please")
+    person.say("yes")
+    person.say("Robin")
+    person.say("0121 496 0123")
+    assert "text" not in person.text.lower().replace("talk to", "")  # the texts question is never asked
+    match = REFERENCE.search(person.text)
+    assert match, person.text
+    slots = person.slots
+    assert slots["phone"] == "+441214960123" and slots["consent_sms"] is None
+    from referral_service.db import connect
+
+    db = connect(app.config["DATABASE_PATH"])
+    try:
+        purposes = [row[0] for row in db.execute("select purpose from consent_records").fetchall()]
+    finally:
+        db.conn.close()
+    assert "sms_promotions" not in purposes and "share_with_service" in purposes
