@@ -3,12 +3,13 @@
 ``make`` runs ``npm ci`` (package.json + package-lock.json pin the version that the
 ``nhsuk-frontend-jinja`` macros match) and then ``python -m referral_service.staff.frontend_assets``.
 The stylesheet refers to its images at ``/assets/…``; they are rewritten to where we serve them.
-The web fonts come from assets.nhs.uk, which the Content-Security-Policy does not allow: the
-frontend's own fallback fonts are used instead.
+The web fonts come from assets.nhs.uk, which the Content-Security-Policy does not allow: their
+@font-face rules are dropped, so no page asks for them, and the frontend's own fallback (Arial) is used.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -30,6 +31,7 @@ def build(source: Path = SOURCE, target: Path = TARGET) -> Path:
         raise FileNotFoundError(f"{source / STYLESHEET} is missing: run `npm ci` first (make does)")
     target.mkdir(parents=True, exist_ok=True)
     css = (source / STYLESHEET).read_text(encoding="utf-8")
+    css = re.sub(r"@font-face\{[^}]*assets\.nhs\.uk[^}]*\}", "", css)
     (target / STYLESHEET).write_text(css.replace("url(/assets/", "url(/static/nhsuk/assets/"), encoding="utf-8")
     shutil.copyfile(source / SCRIPT, target / SCRIPT)
     shutil.copytree(source / "assets", target / "assets", dirs_exist_ok=True)
