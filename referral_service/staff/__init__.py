@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
 
     labels.init_app(app)
     from .inbox import bp as inbox_bp
+    from .oidc import bp as oidc_bp
     from .reports import bp as reports_bp
     from .safety import bp as safety_bp
     from .sign_in import bp as sign_in_bp
@@ -56,3 +57,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(safety_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(oidc_bp)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -61,6 +61,22 @@ def create_user_tables(db: sqlite_utils.Database) -> None:
     )
     db.execute("create index sign_in_failures_account on sign_in_failures (account, at)")
     db.execute("create index sign_in_failures_address on sign_in_failures (address, at)")
+
+
+@migrations()
+def create_oidc_logins(db: sqlite_utils.Database) -> None:
+    # Single sign-on in progress: what the callback must check (state, nonce, PKCE verifier), for a few minutes.
+    db.execute(
+        """
+        create table oidc_logins (
+            state_hash text primary key,
+            nonce text not null,
+            code_verifier text not null,
+            next_path text,
+            created_at text not null
+        )
+        """
+    )
 
 
 def now() -> datetime:
@@ -167,3 +183,20 @@ def failures_since(db: sqlite_utils.Database, since: datetime, *, account: str |
 
 def clear_failures(db: sqlite_utils.Database, account: str) -> None:
     db.execute("delete from sign_in_failures where account = ?", [account])
+
+
+# --- single sign-on in progress --------------------------------------------------------------------
+
+def save_oidc_login(db: sqlite_utils.Database, state: str, nonce: str, code_verifier: str, next_path: str | None) -> None:
+    db.execute("insert into oidc_logins (state_hash, nonce, code_verifier, next_path, created_at) values (?, ?, ?, ?, ?)",
+               [digest(state), nonce, code_verifier, next_path, _iso(now())])
+
+
+def take_oidc_login(db: sqlite_utils.Database, state: str, max_age_seconds: int) -> dict | None:
+    """The sign-on started with this state, used once: deleted as it is read; None if unknown or too old."""
+    rows = list(db.query("select * from oidc_logins where state_hash = ?", [digest(state)]))
+    db.execute("delete from oidc_logins where state_hash = ? or created_at < ?",
+               [digest(state), _iso(now() - timedelta(seconds=max_age_seconds))])
+    if not rows or datetime.fromisoformat(rows[0]["created_at"]) < now() - timedelta(seconds=max_age_seconds):
+        return None
+    return rows[0]
