@@ -67,10 +67,9 @@ def register(command: click.Command) -> None:
 
 def _register_feature_commands() -> None:
     # Commands whose features do not yet add them in their own init_app (each builds its own app).
-    from .retention import purge_command
     from .staff.users_cli import users_cli
 
-    for command in (purge_command, users_cli):
+    for command in (users_cli,):
         register(command)
 
 

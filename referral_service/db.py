@@ -108,6 +108,18 @@ def storage_error(error: BaseException) -> StorageError | None:
     return mapped
 
 
+def driver_errors() -> tuple[type[BaseException], ...]:
+    """Either driver's own error classes (sqlite3, psycopg): for the rare caller that must catch any of them."""
+    import sqlite3
+
+    errors: tuple[type[BaseException], ...] = (sqlite3.DatabaseError,)
+    try:
+        import psycopg
+    except ImportError:  # the embedded default needs no PostgreSQL driver
+        return errors
+    return (*errors, psycopg.Error)
+
+
 def register_migrations(migrations):
     """Older storage modules register their set here; ``schema.py`` runs them after the ones it lists."""
     if all(m.name != migrations.name for m in _REGISTERED):
@@ -138,4 +150,4 @@ def close_pools() -> None:
         postgres.close_pools()
 
 
-__all__ += ["SqliteDatabase", "close_pools", "database_target", "registered_migrations"]
+__all__ += ["SqliteDatabase", "close_pools", "database_target", "driver_errors", "registered_migrations"]

@@ -24,10 +24,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import click
-import sqlite_utils
 from flask import Flask
 
-from .db import connect, connect_for, write_transaction
+from .db import Database, connect_for, get_db, write_transaction
 from .storage import audit, conversations, referrals
 
 log = logging.getLogger(__name__)
@@ -36,41 +35,13 @@ REFERRAL_RETENTION_DAYS = 365
 CHAT_RETENTION_DAYS = 1
 IDEMPOTENCY_RETENTION_DAYS = 1
 DEFAULT_CHAT_PURGE_INTERVAL_MINUTES = 60
-_CHAT_TIME_COLUMNS = ("updated_at", "last_message_at", "last_seen_at", "last_active_at", "created_at")
-_CHAT_REFERENCE_COLUMNS = ("referral_reference", "reference")
 
 
 def _cutoff(days: int, now: datetime) -> str:
     return (now - timedelta(days=days)).isoformat(timespec="microseconds")
 
 
-def _chat_table(db: sqlite_utils.Database) -> dict | None:
-    """How to read the bot's ``conversations`` table, if it exists: its last-activity column (epoch
-    seconds or ISO text) and where a finished chat keeps its referral reference."""
-    if "conversations" not in db.table_names():
-        return None
-    columns = db["conversations"].columns_dict
-    time_column = next((c for c in _CHAT_TIME_COLUMNS if c in columns), None)
-    if time_column is None:
-        return None
-    reference = next((c for c in _CHAT_REFERENCE_COLUMNS if c in columns), None)
-    if reference is not None:
-        referred = f"coalesce({reference}, '') != ''"
-    elif "tracker" in columns:
-        # Rasa-format tracker JSON: the bot keeps the reference in the referral_reference slot.
-        referred = ("(json_valid(tracker) and "
-                    "coalesce(json_extract(tracker, '$.slots.referral_reference'), '') != '')")
-    else:
-        referred = "0"
-    return {"time": time_column, "epoch": columns[time_column] in (float, int), "referred": referred}
-
-
-def _chat_cutoff(chat: dict, days: int, now: datetime):
-    moment = now - timedelta(days=days)
-    return moment.timestamp() if chat["epoch"] else moment.isoformat(timespec="microseconds")
-
-
-def purge(db: sqlite_utils.Database, *, referral_days: int = REFERRAL_RETENTION_DAYS,
+def purge(db: Database, *, referral_days: int = REFERRAL_RETENTION_DAYS,
           chat_days: int = CHAT_RETENTION_DAYS, dry_run: bool = False, now: datetime | None = None) -> dict:
     """Apply the retention policy in one transaction; return what was (or, dry run, would be) done."""
     now = now or datetime.now(UTC)
@@ -81,16 +52,12 @@ def purge(db: sqlite_utils.Database, *, referral_days: int = REFERRAL_RETENTION_
         report["referrals_anonymised"] = len(anonymised)
         report["idempotency_keys_deleted"] = referrals.purge_idempotency_keys(
             db, _cutoff(IDEMPOTENCY_RETENTION_DAYS, now))
-        chat = _chat_table(db)
-        if chat is not None:
-            report["chat_table"] = "conversations"
-            cutoff = _chat_cutoff(chat, chat_days, now)
-            # Chats are removed once inactive past retention: an abandoned one holds what a person said
-            # and never became a referral; a finished one has already handed its facts to the referral.
-            report["abandoned_chats_deleted"] = db.execute(
-                f"delete from conversations where {chat['time']} < ? and not {chat['referred']}", [cutoff]).rowcount
-            report["referred_chats_deleted"] = db.execute(
-                f"delete from conversations where {chat['time']} < ?", [cutoff]).rowcount
+        report["chat_table"] = "conversations"
+        cutoff = (now - timedelta(days=chat_days)).timestamp()
+        # Chats are removed once inactive past retention: an abandoned one holds what a person said
+        # and never became a referral; a finished one has already handed its facts to the referral.
+        report["abandoned_chats_deleted"] = conversations.purge_inactive(db, cutoff, referred=False)
+        report["referred_chats_deleted"] = conversations.purge_inactive(db, cutoff)
         for reference in anonymised:
             audit.record(db, actor="purge", role="system", action="referral.anonymise", target=reference)
         if dry_run:
@@ -99,7 +66,7 @@ def purge(db: sqlite_utils.Database, *, referral_days: int = REFERRAL_RETENTION_
     return report
 
 
-def purge_inactive_chats(db: sqlite_utils.Database, *, chat_days: int = CHAT_RETENTION_DAYS,
+def purge_inactive_chats(db: Database, *, chat_days: int = CHAT_RETENTION_DAYS,
                          now: datetime | None = None) -> int:
     """Delete every chat inactive for more than ``chat_days`` (abandoned or finished); return how many."""
     moment = (now or datetime.now(UTC)) - timedelta(days=chat_days)
@@ -150,6 +117,7 @@ def init_app(app: Flask) -> None:
 
     Not in read-only maintenance. Referral anonymisation stays a deliberate act (``referral-service purge``).
     """
+    app.cli.add_command(purge_command)
     minutes = app.config.get("CHAT_PURGE_INTERVAL_MINUTES")
     if minutes is None:  # as the embedded dispatcher: off in tests unless a test asks for it
         minutes = 0 if app.config.get("TESTING") else DEFAULT_CHAT_PURGE_INTERVAL_MINUTES
@@ -171,7 +139,7 @@ class _DryRun(Exception):
         self.report = report
 
 
-def purge_or_preview(db: sqlite_utils.Database, **kwargs) -> dict:
+def purge_or_preview(db: Database, **kwargs) -> dict:
     try:
         return purge(db, **kwargs)
     except _DryRun as dry:
@@ -186,14 +154,7 @@ def purge_or_preview(db: sqlite_utils.Database, **kwargs) -> dict:
 @click.option("--dry-run", is_flag=True, help="Report what would be done; change nothing.")
 def purge_command(older_than: int, chats_older_than: int, dry_run: bool) -> None:
     """Apply the retention policy and report what was done."""
-    from .app import create_app
-
-    app = create_app()
-    db = connect(app.config["DATABASE_PATH"])
-    try:
-        report = purge_or_preview(db, referral_days=older_than, chat_days=chats_older_than, dry_run=dry_run)
-    finally:
-        db.conn.close()
+    report = purge_or_preview(get_db(), referral_days=older_than, chat_days=chats_older_than, dry_run=dry_run)
     verb = "Would" if dry_run else "Did"
     click.echo(f"{verb} anonymise {report['referrals_anonymised']} referral(s) declined or closed more than "
                f"{older_than} days ago.")

@@ -365,13 +365,18 @@ class PostgresDatabase:
         statements = translate(sql)
         params = tuple(parameters) if parameters is not None and not isinstance(parameters, dict) else (parameters or ())
         cursor = None
+        began = False
         try:
             if not self.in_transaction and _DML.match(sql):
                 self.raw.execute("BEGIN")  # as sqlite3 does: an implicit transaction, ended by commit()
+                began = True
             for statement in statements:
                 cursor = self.raw.cursor()
                 cursor.execute(statement, params if statement is statements[-1] else None)
         except psycopg.Error as error:
+            if began and self.in_transaction:
+                # SQLite undoes just the failed statement; here the implicit transaction holds nothing else.
+                self.raw.execute("ROLLBACK")
             raise storage_error(error) or error from error
         return Cursor(cursor, self)
 
@@ -381,12 +386,16 @@ class PostgresDatabase:
         rows = [tuple(r) for r in rows]
         if not rows:
             return Cursor(None, self)
+        began = False
         try:
             if not self.in_transaction and _DML.match(sql):
                 self.raw.execute("BEGIN")
+                began = True
             cursor = self.raw.cursor()
             cursor.executemany(statement, rows)
         except psycopg.Error as error:
+            if began and self.in_transaction:
+                self.raw.execute("ROLLBACK")
             raise storage_error(error) or error from error
         return Cursor(cursor, self)
 

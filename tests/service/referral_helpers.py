@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from referral_service.db import connect
+from referral_service.db import connect_for
 from referral_service.storage import tokens
 
 SMI_FACTS = {"conditions": ["psychosis"], "wants_paid_work": True, "age": 30, "postcode": "S1 2AB",
@@ -21,7 +21,7 @@ def referral_body(**changes) -> dict:
 
 def make_token(app, role: str, service_id: str | None = None) -> tuple[str, dict]:
     """Create a token; return (token id, Authorization headers)."""
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     try:
         token_id, secret = tokens.create_token(db, role, service_id)
     finally:
@@ -36,7 +36,7 @@ def refer(client, headers=None, **changes) -> dict:
 
 
 def db_rows(app, sql: str, params=()) -> list[tuple]:
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     try:
         return db.execute(sql, list(params)).fetchall()
     finally:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from consent import SMS_PROMOTIONS
-from referral_service.db import connect, write_transaction
+from referral_service.db import connect_for, driver_errors, write_transaction
 from referral_service.storage import consents
 
 
 @pytest.fixture
 def db(app):
-    database = connect(app.config["DATABASE_PATH"])
+    database = connect_for(app)
     yield database
     database.conn.close()
 
@@ -44,9 +42,9 @@ def test_withdrawal_keeps_the_history(db):
 
 def test_consent_records_can_be_neither_changed_nor_deleted(db):
     _sms(db, "granted")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(driver_errors(), match="append-only"):
         db.execute("update consent_records set decision = 'refused'")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(driver_errors(), match="append-only"):
         db.execute("delete from consent_records")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from referral_service.cli import main
-from referral_service.db import connect
+from referral_service.db import connect_for, write_transaction
 from referral_service.retention import purge, purge_or_preview
 
 from .referral_helpers import db_rows, make_token, refer
@@ -24,7 +24,7 @@ def test_closed_referral_past_retention_is_anonymised_but_still_counted(app, cli
     closed = refer(client, summary="Wants to work with animals.")["reference"]
     open_one = refer(client)["reference"]
     _close(app, client, closed)
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     assert purge(db, referral_days=365, now=_later(30))["referrals_anonymised"] == 0
     report = purge(db, referral_days=365, now=_later(366))
     db.conn.close()
@@ -42,7 +42,7 @@ def test_closed_referral_past_retention_is_anonymised_but_still_counted(app, cli
 def test_dry_run_changes_nothing(app, client):
     reference = refer(client)["reference"]
     _close(app, client, reference)
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     report = purge_or_preview(db, referral_days=0, dry_run=True, now=_later(1))
     db.conn.close()
     assert report["referrals_anonymised"] == 1
@@ -50,24 +50,18 @@ def test_dry_run_changes_nothing(app, client):
 
 
 def test_abandoned_chats_are_removed_from_the_bots_conversations_table(app, client):
-    import json
     import time
 
-    db = connect(app.config["DATABASE_PATH"])
-    if "conversations" not in db.table_names():  # the bot's table (created by its migration when present)
-        db["conversations"].create({"sender_id": str, "tracker": str, "created_at": float, "updated_at": float},
-                                   pk="sender_id")
-    old, now = time.time() - 3 * 86400, time.time()
+    from referral_service.storage import conversations
 
-    def tracker(reference=None):
-        return json.dumps({"slots": {"first_name": "Alex", "referral_reference": reference}})
-
-    db["conversations"].insert_all([
-        {"sender_id": "old-abandoned", "tracker": tracker(), "created_at": old, "updated_at": old},
-        {"sender_id": "old-referred", "tracker": tracker("IS-ABCDEF"), "created_at": old, "updated_at": old},
-        {"sender_id": "recent", "tracker": tracker(), "created_at": now, "updated_at": now},
-    ])
-    db.conn.commit()
+    db = connect_for(app)
+    old = time.time() - 3 * 86400
+    # Through the bot's own storage (a finished chat keeps its referral reference), then left idle.
+    conversations.save(db, "old-abandoned", {"slots": {"first_name": "Alex", "referral_reference": None}})
+    conversations.save(db, "old-referred", {"slots": {"first_name": "Alex", "referral_reference": "IS-ABCDEF"}})
+    conversations.save(db, "recent", {"slots": {"first_name": "Alex", "referral_reference": None}})
+    with write_transaction(db):
+        db.execute("update conversations set created_at = ?, updated_at = ? where sender_id like 'old-%'", [old, old])
     report = purge(db, chat_days=1)
     db.conn.close()
     assert report["abandoned_chats_deleted"] == 1 and report["referred_chats_deleted"] == 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from referral_service.db import connect
+from referral_service.db import connect_for
 from referral_service.sms.contacts_import import HEADER, import_contacts
 from referral_service.sms.gateway import Sent
 from referral_service.sms.window import is_bank_holiday
@@ -78,7 +78,7 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
 
 @pytest.fixture
 def db(app):
-    database = connect(app.config["DATABASE_PATH"])
+    database = connect_for(app)
     yield database
     database.conn.close()
 

@@ -20,7 +20,7 @@ import requests
 from werkzeug.serving import make_server
 
 from referral_service import create_app
-from referral_service.db import connect
+from referral_service.db import connect_for
 from referral_service.sms.contacts_import import import_contacts
 from referral_service.sms.dispatcher import Dispatcher
 from referral_service.sms.sandbox import create_sandbox_app
@@ -48,7 +48,7 @@ class Servers:
         self.app.config["TWILIO_API_URL"] = self.sandbox
         for server in (self.app_server, self.sandbox_server):
             threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.db = connect(self.db_path)
+        self.db = connect_for(self.app)
         self.headers = {"Authorization": f"Bearer {create_token(self.db, 'service', 'sheffield-ips-smi')[1]}"}
 
     def close(self):
