@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -16,27 +14,27 @@ _SHARE = validate.Range(min=0, max=1)
 class OutcomesTargetSchema(ma.Schema):
     """Every input is optional: left out, it takes the seed's example value."""
 
-    contract_value = fields.List(fields.Decimal(validate=_MONEY, allow_nan=False), load_default=None,
+    contract_value = fields.List(fields.Float(validate=_MONEY, allow_nan=False), load_default=None,
                                  validate=validate.Length(min=1, max=MAX_YEARS),
                                  metadata={"description": "£ per year, one per contract year",
                                            "example": [300000, 300000, 300000, 300000, 300000]})
-    steady_state = fields.List(fields.Decimal(validate=validate.Range(min=0, max=2), allow_nan=False),
+    steady_state = fields.List(fields.Float(validate=validate.Range(min=0, max=2), allow_nan=False),
                                load_default=None, validate=validate.Length(min=1, max=MAX_YEARS),
                                metadata={"description": "Share of steady-state activity expected each year (0.6 = 60%)",
                                          "example": [0.6, 1, 1, 1, 0.8]})
     london = fields.Boolean(load_default=False, metadata={"description": "Services in London are expected to cost more"})
-    london_uplift = fields.Decimal(load_default=Decimal("0.20"), validate=_SHARE, allow_nan=False, metadata={
+    london_uplift = fields.Float(load_default=0.20, validate=_SHARE, allow_nan=False, metadata={
         "description": "Extra cost per specialist in London (not printed in the seed; default 0.20)"})
-    setup_cost_year_1 = fields.Decimal(load_default=Decimal(50_000), validate=_MONEY, allow_nan=False, metadata={
+    setup_cost_year_1 = fields.Float(load_default=50_000, validate=_MONEY, allow_nan=False, metadata={
         "description": "Taken from year 1's value before specialists are funded (default £50,000)"})
-    cost_per_specialist = fields.Decimal(load_default=Decimal(50_000), allow_nan=False,
+    cost_per_specialist = fields.Float(load_default=50_000, allow_nan=False,
                                          validate=validate.Range(min=1, max=10_000_000))
-    annual_cost_increase = fields.Decimal(load_default=Decimal("0.025"), validate=validate.Range(min=0, max=0.5),
+    annual_cost_increase = fields.Float(load_default=0.025, validate=validate.Range(min=0, max=0.5),
                                           allow_nan=False)
-    referrals_per_specialist_per_year = fields.Decimal(load_default=Decimal(60), allow_nan=False,
+    referrals_per_specialist_per_year = fields.Float(load_default=60, allow_nan=False,
                                                        validate=validate.Range(min=0, max=1000))
-    engagement_rate = fields.Decimal(load_default=Decimal("0.8"), validate=_SHARE, allow_nan=False)
-    job_start_rate = fields.Decimal(load_default=Decimal("0.25"), validate=_SHARE, allow_nan=False)
+    engagement_rate = fields.Float(load_default=0.8, validate=_SHARE, allow_nan=False)
+    job_start_rate = fields.Float(load_default=0.25, validate=_SHARE, allow_nan=False)
 
     @ma.validates_schema
     def _same_length(self, data, **kwargs):
@@ -54,6 +52,7 @@ class OutcomesTargetSchema(ma.Schema):
     def _inputs(self, data, **kwargs) -> Inputs:
         defaults = Inputs()
         return Inputs(
+            # Numbers arrive as floats; Inputs makes each an exact Decimal of its shortest decimal form (0.1 → 0.1).
             contract_value=tuple(data["contract_value"] or defaults.contract_value),
             steady_state=tuple(data["steady_state"] or defaults.steady_state),
             london=data["london"],
