@@ -5,7 +5,9 @@ From the guidance (each rule cites it):
   IPS Grow, *Growing IPS in the UK* (2018), 'Example: standard data set', outcome 2 note.
 - Caseload score: the IPS-25 fidelity scale's item 1, caseload size — 20 or fewer scores 5, 21–25 scores 4
   (NHS England, *IPS for SMI: guidance for ICSs* (2023), 'Caseload'); the lower bands, not printed in the
-  seeds, are the published scale's: 26–30 → 3, 31–40 → 2, 41 or more → 1.
+  seeds, are the UK scale's as the Centre for Mental Health (author of seed 001) publishes it
+  (centreformentalhealth.org.uk/the-ips-fidelity-scale, item 1): 26–30 → 3, 31–40 → 2, 41 or more → 1,
+  counting active clients, job search and in-work support alike.
 - Team leaders carry up to 10 clients, and there is one for every 6 specialists (2023, 'Caseload', 'Workforce').
 - In-work (job retention) share of the caseload at most the pathway's limit (2023, Appendix 1 'Proportion
   in work / out of work'; IPS Grow briefing for commissioners §22b) — from the rules files.

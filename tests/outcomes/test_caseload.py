@@ -49,7 +49,7 @@ def _engaged_client(client, headers, staff_id, last_contact, **facts):
 
 @pytest.mark.parametrize(("caseload", "score"), [
     (0, 5), (20, 5), (21, 4), (25, 4),  # printed in the 2023 guidance, 'Caseload'
-    (26, 3), (30, 3), (31, 2), (40, 2), (41, 1),  # the IPS-25 scale's lower bands
+    (26, 3), (30, 3), (31, 2), (40, 2), (41, 1),  # the UK IPS fidelity scale, item 1 (Centre for Mental Health)
 ])
 def test_the_fidelity_caseload_score_follows_the_ips_scale(caseload, score):
     assert fidelity_caseload_score(caseload) == score
