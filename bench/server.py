@@ -32,12 +32,15 @@ def wait_for(port: int, seconds: float = 30) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 2, threads: int = 8) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Yield (base URL, process) for the app on a fresh database; stop it afterwards."""
+def gunicorn(workers: int = 2, threads: int = 8, env: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Yield (base URL, process) for the app on a fresh database; stop it afterwards.
+
+    ``env`` adds to or overrides the environment (e.g. the rate limiter on, with limits that do not bite).
+    """
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "DATABASE_PATH": str(Path(tmp) / "bench.db"), "RATELIMIT_ENABLED": "false",
-               "LOG_LEVEL": "WARNING", "SMS_DISPATCHER": "off"}
+               "LOG_LEVEL": "WARNING", "SMS_DISPATCHER": "off", **(env or {})}
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
              "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.wsgi:app"],
@@ -78,3 +81,17 @@ def load(url: str, body: str, requests: int, connections: int = 8, rate: float |
         capture_output=True, text=True, check=True,
     )
     return json.loads(out.stdout)
+
+
+def workers_cpu_seconds(master_pid: int) -> float:
+    """CPU time (user + system) used so far by a gunicorn master's worker processes, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    total = 0
+    for pid in children.read_text().split() if children.exists() else []:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks

@@ -11,6 +11,7 @@ from rules import default_engine
 
 from . import api, db, errors, extensions, logs, retention, schema, security, staff
 from .config import from_environment
+from .cookie_session import CookieSessionInterface
 from .environment import refuse_default_secrets
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     under rules/services, loaded with the rules.
     """
     app = Flask(__name__)
+    app.session_interface = CookieSessionInterface()
     app.config.update(from_environment())
     app.config.update(config or {})
     # Outside development, no default or published secret: refuse before touching anything (environment.py).

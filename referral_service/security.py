@@ -40,14 +40,19 @@ def init_app(app: Flask) -> None:
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
 
+    # (name, lower-case name, value): a view that needs a different policy sets its own, which is kept. Static
+    # assets set their own Cache-Control (Flask's "no-cache" revalidation, the docs' max-age); everything else
+    # may carry personal data, hence no-store.
+    defaults = [(name, name.lower(), value) for name, value in {**HEADERS, "Cache-Control": "no-store"}.items()]
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            # setdefault: a view that needs a different policy can set its own.
-            response.headers.setdefault(name, value)
-        # Static assets set their own (Flask's "no-cache" revalidation, the docs' max-age); everything else
-        # may carry personal data.
-        response.headers.setdefault("Cache-Control", "no-store")
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        headers = response.headers
+        # The names already set, read once (setdefault would scan every header once per default).
+        present = {name.lower() for name in headers.keys()}
+        for name, key, value in defaults:
+            if key not in present:
+                headers.add(name, value)
+        if request.is_secure and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", HSTS)
         return response
