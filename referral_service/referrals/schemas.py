@@ -136,6 +136,7 @@ class ReferralDetailViewSchema(ReferralSummaryViewSchema):
     referrer = fields.Dict(allow_none=True)
     events = fields.List(fields.Dict())
     consents = fields.Raw(allow_none=True)
+    outcomes = fields.Dict(metadata={"description": "Milestones, engagement and jobs after access"})
 
 
 class ReferralListSchema(OpenSchema):

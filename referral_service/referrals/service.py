@@ -334,5 +334,10 @@ def view(db: sqlite_utils.Database, referral: dict, *, detail: bool) -> dict:
         body["summary"] = None
     body["referrer"] = {"role": referral["referrer_role"] or "self", "source": referral["source"]}
     body["events"] = referrals.events(db, referral["reference"])
+    # After access: milestones, engagement and jobs (with the sustainment points each has reached).
+    from .after_access import outcome_view
+
+    outcomes = outcome_view(db, referral)
+    body["outcomes"] = {key: outcomes[key] for key in ("milestones", "engaged", "engaged_on", "jobs")}
     body["consents"] = consents.consent_state(db, consents.referral_subject(referral["reference"]))
     return body

@@ -168,3 +168,14 @@ def test_retention_removes_employers_names_but_keeps_the_job_counts(app, client)
         db.conn.close()
     assert db_rows(app, "select employer, hours_per_week from referral_jobs") == [(None, 20.0)]
     assert outcomes(client, headers, "2024/25")["job_starts"] == 1
+
+
+def test_the_referral_shows_its_milestones_and_jobs(app, client):
+    headers = service_headers(app)
+    reference = new_referral(client)
+    milestone(client, headers, reference, "vocational_profile", "2024-04-10")
+    milestone(client, headers, reference, "action_plan", "2024-04-12")
+    job(client, headers, reference, "2024-05-01", 12)
+    body = client.get(f"/api/v1/referrals/{reference}", headers=headers).get_json()["outcomes"]
+    assert body["engaged_on"] == "2024-04-12" and body["milestones"]["vocational_profile"] == "2024-04-10"
+    assert [(j["started_on"], j["hours_band"]) for j in body["jobs"]] == [("2024-05-01", "under_16_hours")]
