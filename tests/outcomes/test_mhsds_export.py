@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 
-from referral_service.reports.financial_year import of, today
+from referral_service.reports.financial_year import of, uk_date
 from tests.service.referral_helpers import make_token, refer
 
 from .helpers import accessed_on, contact, job, new_referral, service_headers
@@ -19,6 +19,11 @@ DNA_FACTS = {"drug_alcohol_treatment": True, "age": 30, "right_to_work_uk": True
 def _read(path):
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+def _year_made(client, headers, reference) -> str:
+    """The financial year the referral was made in (referrals are made now, not on a date of our choosing)."""
+    return of(uk_date(client.get(f"/api/v1/referrals/{reference}", headers=headers).get_json()["created_at"])).label
 
 
 def _export(runner, year, out):
@@ -57,20 +62,21 @@ def test_employment_status_at_referral_at_each_job_start_and_end(app, client, ru
         ("2024-05-01", "01", "02", "job_start"), ("2024-10-31", "02", "", "job_end"),
         ("2024-11-11", "01", "01", "job_start")]
     this_year = tmp_path / "now"
-    _export(runner, of(today()).label, this_year)
+    _export(runner, _year_made(client, headers, reference), this_year)
     at_referral = _read(this_year / "MHS004EmploymentStatus.csv")
     assert [(r["EmployStatus"], r["LocalEvent"]) for r in at_referral] == [("02", "at_referral")]
 
 
 def test_referrals_are_listed_by_received_date_and_drug_and_alcohol_ones_go_to_ndtms(app, client, runner, tmp_path):
-    refer(client)
+    reference = refer(client)["reference"]
     clinician = make_token(app, "clinician")[1]
     refer(client, headers=clinician, pathway="ips_dna", facts=DNA_FACTS, source="gp")
+    made = client.get(f"/api/v1/referrals/{reference}", headers=service_headers(app)).get_json()["created_at"]
     out = tmp_path / "extract"
-    output = _export(runner, of(today()).label, out)
+    output = _export(runner, of(uk_date(made)).label, out)
     rows = _read(out / "MHS101Referral.csv")
     assert len(rows) == 1 and rows[0]["LocalPathway"] == "ips_smi"
-    assert rows[0]["ReferralRequestReceivedDate"] == today().isoformat()
+    assert rows[0]["ReferralRequestReceivedDate"] == uk_date(made).isoformat()
     assert rows[0]["SourceOfReferralMH"] == "B1" and rows[0]["EthnicCategory"] == "A"
     assert set(rows[0]) >= {"ServiceRequestId", "ReferralRequestReceivedDate", "SourceOfReferralMH", "ServDischDate"}
     assert "1 referral(s) left out" in output and "NDTMS" in output
