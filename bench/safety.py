@@ -63,13 +63,11 @@ def curve() -> list[dict]:
     risky = [i for i, e in enumerate(examples) if e.at_risk]
     labelled_safe = [i for i, e in enumerate(examples) if not e.at_risk and e.category != "assistant_example"]
     chat_safe = [i for i, e in enumerate(examples) if e.category == "assistant_example"]
-    rows = []
-    for threshold in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9):
-        rows.append({"threshold": threshold,
-                     "recall": round(sum(p[i] >= threshold for i in risky) / len(risky), 3),
-                     "false_alarms_labelled": round(sum(p[i] >= threshold for i in labelled_safe) / len(labelled_safe), 3),
-                     "false_alarms_chat_examples": round(sum(p[i] >= threshold for i in chat_safe) / max(len(chat_safe), 1), 3)})
-    return rows
+    def share(indices: list[int], threshold: float) -> float:
+        return round(float(sum(p[i] >= threshold for i in indices)) / max(len(indices), 1), 3)
+
+    return [{"threshold": t, "recall": share(risky, t), "false_alarms_labelled": share(labelled_safe, t),
+             "false_alarms_chat_examples": share(chat_safe, t)} for t in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)]
 
 
 def _print(result: dict) -> None:

@@ -40,6 +40,15 @@ class RiskAssessment:
 
 
 NO_RISK = RiskAssessment(None, None, None)
+_failures_reported: set[str] = set()
+
+
+def _report_classifier_failure(error: Exception) -> None:
+    # Once per kind of failure per process (never the message text): the lexicon still answers.
+    kind = type(error).__name__
+    if kind not in _failures_reported:
+        _failures_reported.add(kind)
+        log.error("risk_classifier_failed", extra={"error": kind})
 
 
 def assess_risk(text: str | None, *, use_classifier: bool = True, lexicon: Lexicon | None = None,
@@ -55,8 +64,8 @@ def assess_risk(text: str | None, *, use_classifier: bool = True, lexicon: Lexic
         return result
     try:
         reading = (classifier or default_classifier()).read(text)
-    except Exception:  # noqa: BLE001 - the lexicon's answer must stand even if the model cannot be built
-        log.exception("risk_classifier_failed")
+    except Exception as error:  # noqa: BLE001 - the lexicon's answer must stand even if the model cannot be built
+        _report_classifier_failure(error)
         return result
     if result.level is None and reading.p_at_risk >= CHECK_THRESHOLD:
         return RiskAssessment(CHECK, reading.category, "classifier")
