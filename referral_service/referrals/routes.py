@@ -109,8 +109,9 @@ def get_referral(reference: str):
 @blp.alt_response(409, schema=ErrorResponseSchema, description="The workflow does not allow this move")
 @blp.response(200, ReferralSummaryViewSchema)
 def change_status(data: dict, reference: str):
-    """Move a referral along the workflow: received → contacted → accepted → first_appointment_attended,
-    or declined / closed."""
+    """Move a referral along the workflow: received → (contacted →) accepted → first_appointment_attended,
+    or declined / closed. Attending the first appointment records the access if none was recorded (MHSDS
+    counts access at the first appointment attended once the person agreed); `occurred_at` dates it."""
     principal = current_principal()
     db = get_db()
     referral = service.load_for_change(db, normalise_reference(reference), principal, "referral.status")
