@@ -144,11 +144,8 @@ def report(people: list[Person], year: FinancialYear, as_of: date) -> dict:
         groups.setdefault(person.ethnicity, []).append(person)
     by_ethnicity = {}
     for code in sorted(groups):
-        figures = counts(groups[code], year, as_of)
-        if not any(isinstance(v, int) and v for v in figures.values()) and not any(
-                v for inner in figures.values() if isinstance(inner, dict) for v in inner.values()):
-            continue  # a group with nothing in this year adds no information
-        shown = suppress(figures)
+        # Every group with a referral is listed, zeros included, so a year's absence is visible too.
+        shown = suppress(counts(groups[code], year, as_of))
         shown["into_work_rate"] = into_work_rate(shown)
         by_ethnicity[code] = shown
     return {
