@@ -24,11 +24,17 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class RiskAssessment:
     """The result: ``level`` is "urgent", "check" or None; ``category`` what kind of risk;
-    ``reason`` the lexicon entry that matched (as written in risk_phrases.yml) or "classifier"."""
+    ``reason`` the lexicon entry that matched (as written in risk_phrases.yml) or "classifier".
+
+    ``negated`` is True when the words would be urgent but are denied or about someone else ("no, I'm not
+    suicidal", "I'm not going to kill myself", "my brother died by suicide"): the level is ``check``. As an
+    answer to the direct question, such a message is an answer to read ("no, I'm not suicidal" is a no),
+    not a new risk to escalate."""
 
     level: str | None
     category: str | None = None
     reason: str | None = None
+    negated: bool = False
 
     @property
     def at_risk(self) -> bool:
@@ -59,7 +65,7 @@ def assess_risk(text: str | None, *, use_classifier: bool = True, lexicon: Lexic
     text = str(text)
     lexicon = lexicon or default_lexicon()
     found = lexicon.match(text)
-    result = RiskAssessment(found.level, found.category, found.phrase) if found else NO_RISK
+    result = RiskAssessment(found.level, found.category, found.phrase, found.negated) if found else NO_RISK
     if not use_classifier or result.level is not None:
         return result
     try:

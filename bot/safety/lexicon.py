@@ -390,7 +390,8 @@ class Lexicon:
             found = LexiconMatch(level, pattern.category, pattern.text, negated)
             if level == URGENT:
                 return found
-            if best is None:
+            # A plain check outranks a negated urgent: "i'm not suicidal but what's the point in living".
+            if best is None or (best.negated and not found.negated):
                 best = found
         return best
 

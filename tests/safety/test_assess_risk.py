@@ -106,6 +106,10 @@ def test_someone_elses_suicide_is_asked_about_not_treated_as_a_plan():
 
 
 def test_a_negation_asks_rather_than_dismisses():
+    denial = assess_risk("no im not suicidal")
+    assert (denial.level, denial.negated) == ("check", True)
+    assert assess_risk("whats the point in living").negated is False
+    assert assess_risk("im not suicidal but whats the point in living").negated is False
     assert assess_risk("im not going to kill myself").level == "check"
     assert assess_risk("i dont want to kill myself but i think about it").level == "check"
     # Not negations of the risk: the negation belongs to something else, or is a question.
