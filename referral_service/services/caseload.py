@@ -195,11 +195,17 @@ def caseload(staff: list[dict], cases: list[Case], as_of: date, retention_limit:
     """The service's caseload view (CONTRACT.md 'After access')."""
     entries = [staff_entry(member, cases, as_of) for member in staff]
     warnings: list[str] = []
+    # The caseload is the open cases that have been accessed; before any has, the open referrals show where the
+    # mix is heading (``retention_share_basis`` says which was used).
     on_books = [c for c in cases if c.open and c.accessed_on is not None and c.accessed_on <= as_of]
+    basis = "accessed_open_cases"
+    if not on_books:
+        on_books, basis = [c for c in cases if c.open], "open_referrals"
     retention = sum(c.retention_case for c in on_books)
     share = round(retention / len(on_books), 4) if on_books else None
     if share is not None and retention_limit is not None and share > retention_limit:
-        warnings.append(f"Job retention cases are {share:.0%} of the caseload ({retention} of {len(on_books)}), above the "
+        what = "caseload" if basis == "accessed_open_cases" else "open referrals"
+        warnings.append(f"Job retention cases are {share:.0%} of the {what} ({retention} of {len(on_books)}), above the "
                         f"pathway's limit of {retention_limit:.0%}.")
     specialists = sum(m["role"] == "employment_specialist" for m in staff)
     leaders = sum(m["role"] == "team_leader" for m in staff)
@@ -221,5 +227,6 @@ def caseload(staff: list[dict], cases: list[Case], as_of: date, retention_limit:
         "retention_cases": retention,
         "retention_share": share,
         "retention_share_limit": retention_limit,
+        "retention_share_basis": basis if on_books else None,
         "warnings": warnings,
     }

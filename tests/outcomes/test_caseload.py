@@ -164,3 +164,13 @@ def test_a_contract_target_is_shown_against_accesses_to_date(app, client):
     assert target == {"financial_year": "2024/25", "accesses": 4, "accessed_to_date": 1, "share_achieved": 0.25}
     report = client.get(f"/api/v1/reports/outcomes?financial_year=2024/25&service_id={SERVICE}", headers=admin).get_json()
     assert report["target"]["accesses"] == 4 and report["target"]["accessed_to_date"] == 1
+
+
+def test_before_anyone_is_accessed_the_in_work_share_is_of_the_open_referrals(app, client):
+    headers = service_headers(app)
+    new_referral(client, employment_status="in_work")
+    for _ in range(3):
+        new_referral(client, employment_status="out_of_work")
+    body = _caseload(client, headers)
+    assert body["retention_share"] == 0.25 and body["retention_share_basis"] == "open_referrals"
+    assert not any("limit" in w for w in body["warnings"])  # 25% is within IPS for SMI's 25%
