@@ -156,6 +156,19 @@ class Blueprint(SmorestBlueprint):
 
     ARGUMENTS_PARSER = StrictJsonParser()
 
+    def arguments(self, schema, *, location="json", **kwargs):
+        """flask-smorest's ``arguments``; a JSON body also documents the 415 for a body not sent as JSON."""
+        decorator = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return decorator
+        from .schemas import ErrorResponseSchema
+
+        def decorate(func):
+            return self.alt_response(415, schema=ErrorResponseSchema,
+                                     description="The body was not sent as application/json")(decorator(func))
+
+        return decorate
+
     def _store_endpoint_docs(self, endpoint, obj, parameters, tags, **options):
         super()._store_endpoint_docs(endpoint, obj, parameters, tags, **options)
         roles = required_roles(obj)

@@ -120,6 +120,14 @@ def test_json_endpoints_require_application_json_so_other_sites_cannot_post_thro
     assert db_rows(app, "select count(*) from referrals") == [(0,)]
 
 
+def test_the_415_is_documented_for_every_json_body(client):
+    paths = client.get("/openapi.json").get_json()["paths"]
+    for path, operations in paths.items():
+        post = operations.get("post") or {}
+        if "application/json" in post.get("requestBody", {}).get("content", {}):
+            assert "415" in post["responses"], path
+
+
 def test_the_chat_channel_still_takes_json_and_twilio_still_posts_forms(app, client):
     assert client.post("/webhooks/rest/webhook", json={"sender": "ct1", "message": "hello"}).status_code == 200
     assert client.post("/webhooks/rest/webhook", data='{"sender": "ct1", "message": "hi"}',
