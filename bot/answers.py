@@ -407,3 +407,12 @@ def faq_topic(value: Any) -> str | None:
         if pattern.search(text):
             return topic
     return None
+
+
+_WANTS_WORK = re.compile(r"\b(want|wanna|looking for|look for|need|find|get|help (me )?(to )?(find|get|keep)|keep|stay in|"
+                         r"back (in|into|to))\b.{0,30}\b(job|work|employment)\b")
+
+
+def wants_work(value: Any) -> bool:
+    """The message says the person wants a job or to keep one ("I have bipolar. I want a job")."""
+    return bool(_WANTS_WORK.search(normalise(str(value or ""))))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -29,6 +30,9 @@ class ActionStartCheck(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         events: list[dict[str, Any]] = [SlotSet("wants_paid_work", True)]
         text = str(tracker.latest_message.get("text") or "")
+        if intent not in ("want_find_work", "want_keep_job"):  # said in a longer message ("... I want a job")
+            keep = re.search(r"\b(keep|stay in|hold on to)\b", answers.normalise(text))
+            intent = "want_keep_job" if keep else "want_find_work"
         if intent == "want_keep_job" and tracker.get_slot("employment_status") is None:
             off_sick = answers.read_choice(text, [], answers.EMPLOYMENT_WORDS[:1]) == "in_work_off_sick"
             events.append(SlotSet("employment_status", "in_work_off_sick" if off_sick else "in_work"))

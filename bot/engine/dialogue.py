@@ -36,6 +36,7 @@ from ..answers import (
     read_postcode,
     read_yes_no,
     volunteered_facts,
+    wants_work,
 )
 from ..questions import FORM_FACTS
 from .commands import FACT_WORDS, Command, read_command, split_correction
@@ -142,7 +143,8 @@ class _Turn:
             return
         if self.slots.get("risk_level") == "urgent":
             # After the crisis help the questions wait until the person says they want to carry on.
-            if intent in GOAL_INTENTS or carries_on(text, intent):
+            # A typed "ok" acknowledges the help; the button (or "I'm safe, carry on") carries on.
+            if intent in GOAL_INTENTS or carries_on(text, intent if payload else None):
                 self.resume()
             elif faq_topic(text) or intent in FAQ_INTENTS:
                 self.run_action("action_answer_faq")
@@ -176,7 +178,7 @@ class _Turn:
             else:
                 self.utter("utter_default")
             self.utter("utter_ask_goal")
-        elif intent in GOAL_INTENTS:
+        elif intent in GOAL_INTENTS or (not self._checked() and wants_work(text)):
             self.run_action("action_start_check")
         elif intent == "want_info" or (intent == "dont_know" and not self._checked()):
             self.utter("utter_info")
@@ -376,9 +378,7 @@ class _Turn:
         if self.loop:
             self.ask(self.slots.get("requested_slot"))
         elif topic not in ("why", "what_next") and not self._checked():
-            first = sum(1 for m in self.tracker.get("transcript") or [] if m.get("who") == "user") <= 1
-            if not first:
-                self.utter("utter_ask_goal")
+            self.utter("utter_ask_goal")
         return True
 
     def ask_again(self) -> None:
