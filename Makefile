@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench clean browser nlu-model frontend
 
+# make test runs the suite on SQLite, then again on PostgreSQL when one answers here (trust auth).
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+POSTGRES_TESTS ?= tests/storage tests/sms tests/robustness/test_dispatchers_scale_out.py tests/service/test_referrals.py tests/service/test_consent_storage.py tests/service/test_retention.py
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -35,7 +39,13 @@ browser:
 ## make test: set up and run the whole test suite
 test: $(STAMP) browser frontend nlu-model
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	TEST_DATABASE_URL= DATABASE_URL= $(BIN)/pytest -q
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(TEST_DATABASE_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "PostgreSQL answers at $(TEST_DATABASE_URL): the suite again on PostgreSQL (a fresh database, dropped after)"; \
+		TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -q $(POSTGRES_TESTS); \
+	else \
+		echo "No PostgreSQL at $(TEST_DATABASE_URL): the SQLite run only"; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

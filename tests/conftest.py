@@ -90,6 +90,7 @@ _schemas = itertools.count(1)
 def database_engine(request, postgres_run_url, monkeypatch, tmp_path):
     """On PostgreSQL: a fresh schema for this test, in DATABASE_URL for every app and process it starts."""
     if postgres_run_url is None:
+        monkeypatch.delenv("DATABASE_URL", raising=False)  # the SQLite run never reaches a server by accident
         yield None
         return
     import psycopg

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -61,6 +62,8 @@ def dispatch_command(until_idle: bool) -> None:
     from .dispatcher import Dispatcher
 
     dispatcher = Dispatcher(dict(current_app.config))
+    # docker stop / a process manager sends SIGTERM: finish the texts in flight, give back unsent claims, sign off.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: dispatcher.stop())
     try:
         sent = dispatcher.run(until_idle=until_idle, max_wait_for_lease=float("inf") if not until_idle else 60.0)
     except KeyboardInterrupt:
