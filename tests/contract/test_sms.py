@@ -1,0 +1,186 @@
+"""CONTRACT.md "SMS promotions" and the second round's "An SMS reply at risk": a service imports contacts
+with the CLI, builds and sends a campaign through the API, the dispatcher texts through a Twilio double
+(the SMS sandbox, TWILIO_API_URL), and the people reply through the signed `POST /sms/inbound`."""
+
+from __future__ import annotations
+
+import csv
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from referral_service.sms.sandbox import create_sandbox_app
+
+from .conftest import BIRMINGHAM_SMI, CRISIS_LINES, SHEFFIELD_SMI, cli, referral, signed_sms, token
+
+HEADER = ["person_ref", "first_name", "mobile", "postcode", "conditions", "in_secondary_mental_health_care",
+          "sms_consent", "sms_consent_recorded_at", "sms_consent_method"]
+
+
+def person(ref, mobile, consent="granted", postcode="S10 2TN", conditions="psychosis;anxiety", smhc="true"):
+    return [ref, f"Robin{ref}", mobile, postcode, conditions, smhc, consent, "2025-11-03" if consent else "",
+            "verbal" if consent else ""]
+
+
+ROWS = [
+    person("A1", "07700 900301"),
+    person("A2", "+44 7700 900302"),
+    person("A3", "07700900303", consent="refused"),
+    person("A4", "07700900304", consent=""),
+    person("A5", "07700900305", consent="withdrawn"),
+    person("A6", "0121 496 0306"),                       # a landline: never texted
+    person("A7", "07700 900301"),                         # the same mobile as A1
+    person("A8", "07700900308", postcode="SW1A 1AA"),    # London, outside the S audience
+    person("A9", "07700900309"),                          # referred already (below)
+]
+
+
+@pytest.fixture
+def sandbox(app):
+    fake = create_sandbox_app(account_sid=app.config["TWILIO_ACCOUNT_SID"], auth_token=app.config["TWILIO_AUTH_TOKEN"],
+                              inbound_url="http://127.0.0.1:9/sms/inbound", callback_delay=0.0)
+    server = make_server("127.0.0.1", 0, fake, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.config.update(TWILIO_API_URL=f"http://127.0.0.1:{server.server_port}", SMS_SEND_WINDOW="always",
+                      SMS_RATE_PER_SECOND=100)
+    yield fake
+    server.shutdown()
+
+
+@pytest.fixture
+def contacts_file(tmp_path):
+    path = tmp_path / "contacts.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(ROWS)
+    return path
+
+
+def campaign(client, headers, name="December drop-in", prefixes=("S",)):
+    response = client.post("/api/v1/campaigns", headers=headers, json={
+        "service_id": SHEFFIELD_SMI, "name": name, "template": "Hi {first_name}, {service_name} can help you find work: {link}",
+        "audience": {"pathway": "ips_smi", "postcode_prefixes": list(prefixes)}})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+@pytest.fixture
+def sheffield(app):
+    return token(app, "service", SHEFFIELD_SMI)
+
+
+@pytest.fixture
+def imported(app, contacts_file):
+    result = cli(app, ["contacts", "import", "--service", SHEFFIELD_SMI, str(contacts_file)])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_import_reports_bad_rows_and_a_reimport_changes_nothing(app, imported, contacts_file, client, sheffield):
+    again = cli(app, ["contacts", "import", "--service", SHEFFIELD_SMI, str(contacts_file)])
+    assert again.exit_code == 0, again.output
+    first = client.get(f"/api/v1/campaigns/{campaign(client, sheffield)}/preview", headers=sheffield).get_json()
+    second = client.get(f"/api/v1/campaigns/{campaign(client, sheffield, 'again')}/preview", headers=sheffield).get_json()
+    assert first["recipients"] == second["recipients"]
+
+
+def test_preview_names_each_exclusion_reason(app, imported, client, sheffield):
+    referral(client, phone="+447700900309", facts={"age": 33, "postcode": "S10 2TN", "conditions": ["psychosis"],
+                                                    "wants_paid_work": True},
+             consents={"share_with_service": True, "sms_promotions": True})
+    preview = client.get(f"/api/v1/campaigns/{campaign(client, sheffield)}/preview", headers=sheffield)
+    assert preview.status_code == 200
+    body = preview.get_json()
+    excluded = body["excluded"]
+    assert body["recipients"] == 2, body  # 301 and 302 only
+    assert excluded.get("no_consent", 0) == 2
+    assert excluded.get("withdrawn", 0) == 1
+    assert excluded.get("outside_audience", 0) == 1
+    assert excluded.get("already_referred", 0) == 1
+    assert excluded.get("duplicate_mobile", 0) == 1
+    # the landline is either rejected at import or counted here; never a recipient
+    assert all("0306" not in str(s) for s in body["sample"])
+    assert body["segments_per_message"] >= 1
+
+
+def send_and_dispatch(app, client, headers, campaign_id):
+    response = client.post(f"/api/v1/campaigns/{campaign_id}/send", headers=headers)
+    assert response.status_code == 202, response.get_json()
+    result = cli(app, ["dispatch", "--until-idle"])
+    assert result.exit_code == 0, result.output
+    state = client.get(f"/api/v1/campaigns/{campaign_id}", headers=headers).get_json()
+    assert set(state["counts"]) >= {"queued", "sent", "delivered", "failed", "undelivered", "skipped"}
+    return state
+
+
+def test_a_campaign_is_sent_once_to_each_recipient(app, imported, client, sheffield, sandbox):
+    state = send_and_dispatch(app, client, sheffield, campaign(client, sheffield))
+    assert state["counts"]["sent"] + state["counts"]["delivered"] == 3  # 301, 302, 309
+
+
+@pytest.mark.parametrize("words, level", [
+    ("cant do this no more gonna end it 2nite", "urgent"),
+    ("i took all my pills", "urgent"),
+    ("whats the point of me even being here", "check"),
+])
+def test_a_reply_at_risk_gets_the_crisis_lines_is_listed_with_its_level_and_is_a_safety_event(
+        app, imported, client, sheffield, sandbox, words, level):
+    send_and_dispatch(app, client, sheffield, campaign(client, sheffield))
+    reply = signed_sms(app, client, words, "+447700900302", "SM" + "7" * 32)
+    assert reply.status_code == 200
+    text = reply.get_data(as_text=True).replace("&amp;", "&")
+    for line in CRISIS_LINES:
+        assert line in text, (line, text)
+    replies = client.get("/api/v1/sms/replies", headers=sheffield).get_json()["replies"]
+    assert [r["risk_level"] for r in replies if r["body"] == words] == [level]
+    events = client.get("/api/v1/safety-events", headers=sheffield).get_json()
+    mine = [e for e in events["safety_events"] if e.get("text") == words]
+    assert len(mine) == 1 and mine[0]["risk_level"] == level and mine[0]["phone"] == "+447700900302"
+    # another service does not see it; an admin does
+    birmingham = client.get("/api/v1/safety-events", headers=token(app, "service", BIRMINGHAM_SMI)).get_json()
+    assert not [e for e in birmingham["safety_events"] if e.get("text") == words]
+    admin = client.get("/api/v1/safety-events", headers=token(app, "admin")).get_json()
+    assert [e for e in admin["safety_events"] if e.get("text") == words]
+
+
+def test_an_ordinary_reply_has_no_risk_level(app, imported, client, sheffield, sandbox):
+    send_and_dispatch(app, client, sheffield, campaign(client, sheffield))
+    reply = signed_sms(app, client, "is it near hillsborough? i'd kill for a job there", "+447700900301", "SM" + "8" * 32)
+    assert "116 123" not in reply.get_data(as_text=True)
+    replies = client.get("/api/v1/sms/replies", headers=sheffield).get_json()["replies"]
+    assert [r["risk_level"] for r in replies] == [None]
+
+
+def test_a_bad_signature_is_refused(app, client):
+    response = client.post("/sms/inbound", data={"From": "+447700900301", "Body": "STOP", "MessageSid": "SM1"},
+                           headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("stop", ["  stop ", "Unsubscribe", "optout", "QUIT"])
+def test_stop_withdraws_and_start_restores(app, imported, client, sheffield, sandbox, stop):
+    send_and_dispatch(app, client, sheffield, campaign(client, sheffield))
+    assert signed_sms(app, client, stop, "+447700900302", "SM" + "1" * 32).status_code == 200
+    after_stop = client.get(f"/api/v1/campaigns/{campaign(client, sheffield, 'next')}/preview", headers=sheffield).get_json()
+    assert after_stop["excluded"].get("withdrawn", 0) == 2  # A5 and now A2
+    assert signed_sms(app, client, "start", "+447700900302", "SM" + "2" * 32).status_code == 200
+    after_start = client.get(f"/api/v1/campaigns/{campaign(client, sheffield, 'later')}/preview", headers=sheffield).get_json()
+    assert after_start["excluded"].get("withdrawn", 0) == 1
+
+
+def test_start_never_grants_what_the_person_refused(app, imported, client, sheffield, sandbox):
+    # A3 refused on paper; a START from that number is not a grant (issue 10 finding 1)
+    signed_sms(app, client, "START", "+447700900303", "SM" + "3" * 32)
+    signed_sms(app, client, "yes", "+447700900303", "SM" + "4" * 32)
+    preview = client.get(f"/api/v1/campaigns/{campaign(client, sheffield)}/preview", headers=sheffield).get_json()
+    assert preview["excluded"].get("no_consent", 0) == 2
+
+
+@pytest.mark.parametrize("word", ["HELP", " info "])
+def test_help_replies_with_help(app, client, word):
+    response = signed_sms(app, client, word, "+447700900301", "SM" + "5" * 32)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "<Message>" in text and "STOP" in text
