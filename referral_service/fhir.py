@@ -111,7 +111,7 @@ def referral_bundle(referral: dict, sharing, consent_records: list[dict], servic
         questionnaire_response = {
             "resourceType": "QuestionnaireResponse", "id": qr_id, "status": "completed",
             "subject": {"reference": patient_url}, "authored": referral["created_at"],
-            "item": [_item(engine, name, value) for name, value in facts.items()],
+            "item": [_item(engine, name, value) for name, value in facts.items() if not name.startswith("_")],
         }
         service_request["supportingInfo"] = [{"reference": qr_url}]
         entries.append(questionnaire_response)

@@ -109,6 +109,10 @@ class ActionSubmitReferral(Action):
             "consent_method": "web_chat",
             "consent_wording_version": CONSENT_WORDING_VERSION,
         }
+        # The person's own words beside each fact they typed ("back pain" as well as physical_health).
+        own_words = {k: str(v)[:200] for k, v in (tracker.get_slot("own_words") or {}).items() if k in facts and v}
+        if own_words:
+            payload["answers_in_own_words"] = own_words
         if campaign:
             payload["campaign_id"] = campaign
         if not payload["service_id"]:

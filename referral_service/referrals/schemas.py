@@ -64,6 +64,11 @@ class ReferralRequestSchema(ma.Schema):
         "description": "A short free-text summary for the employment specialist"})
     consent_method = fields.String(load_default=None, validate=validate.OneOf(METHODS))
     consent_wording_version = fields.String(load_default=None, validate=validate.Length(max=40))
+    answers_in_own_words = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=60)), values=fields.String(validate=validate.Length(max=200)),
+        load_default=None, validate=validate.Length(max=30), metadata={
+            "description": "The person's own words beside each fact they typed, e.g. {\"conditions\": \"back pain\"} "
+                           "(kept with the facts as `_words`)"})
 
 
 class ServiceSummarySchema(ma.Schema):

@@ -216,7 +216,8 @@ def create_referral(db: sqlite_utils.Database, data: dict, principal: Principal 
         referrals.insert_referral(db, {
             "reference": reference, "pathway": pathway_id, "service_id": service.id, "source": source,
             "campaign_id": data.get("campaign_id"), "phone_e164": person["phone"],
-            "first_name": person.get("first_name"), "facts": facts, "summary": data.get("summary"),
+            "first_name": person.get("first_name"), "facts": _with_own_words(facts, data.get("answers_in_own_words")),
+            "summary": data.get("summary"),
             "eligibility_status": pathway["status"], "ruleset_version": decision["ruleset_version"],
             "referrer_token_id": principal.token_id if principal else None,
             "referrer_role": principal.role if principal else None,
@@ -244,6 +245,12 @@ def create_referral(db: sqlite_utils.Database, data: dict, principal: Principal 
     log.info("referral_created", extra={"reference": reference, "pathway": pathway_id, "service_id": service.id,
                                         "source": source, "eligibility_status": pathway["status"]})
     return Created(body, replayed=False)
+
+
+def _with_own_words(facts: dict, words: dict | None) -> dict:
+    """The facts, with the person's own words for those they typed kept beside them under ``_words``."""
+    kept = {name: text for name, text in (words or {}).items() if name in facts and text}
+    return {**facts, "_words": kept} if kept else facts
 
 
 def _record(db, subject, purpose, decision, method, recorded_by, service_id, reference, version) -> None:

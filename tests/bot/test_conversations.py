@@ -326,3 +326,20 @@ def test_a_landline_is_accepted_but_never_asked_about_texts(app, chat):
     finally:
         db.conn.close()
     assert "sms_promotions" not in purposes and "share_with_service" in purposes
+
+
+def test_the_referral_keeps_the_persons_own_words_beside_each_fact(app, chat):
+    """Issue 9 item 5: "back pain" is kept as well as physical_health, and the summary reads plainly."""
+    person = chat("own-words-1")
+    person.say("I want a job")
+    person.say("anxiety and back pain")
+    answer_until(person, {"age": "41", "right_to_work_uk": "yes", "drug_alcohol_treatment": "no", "talking_therapies": "no",
+                          "other_dwp_employment_programme": "no", "postcode": "B1 1AA"})
+    person.say("yes please")
+    reference = refer(person)
+    _, headers = make_token(app, "admin")
+    referral = app.test_client().get(f"/api/v1/referrals/{reference}", headers=headers).get_json()
+    assert referral["facts"]["conditions"] == ["anxiety", "physical_health"]
+    assert referral["facts"]["_words"]["conditions"] == "anxiety and back pain"
+    assert '(in their words: "anxiety and back pain")' in referral["summary"]
+    assert "Was not sure" not in referral["summary"]
