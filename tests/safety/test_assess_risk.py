@@ -174,7 +174,7 @@ def test_every_phrase_in_the_reviewable_lexicon_matches_an_example_of_itself():
         found = lexicon.match_tokens(normalise(_example(pattern)))
         assert found is not None, pattern.text
     assert lexicon.categories() == {
-        "urgent": {"suicidal_thoughts", "plan_or_means", "farewell", "self_harm", "harm_to_others"},
+        "urgent": {"suicidal_thoughts", "plan_or_means", "farewell", "self_harm", "harm_to_others", "crisis"},
         "check": {"passive_suicidal_thoughts", "farewell", "self_harm", "harm_to_others"},
     }
 
