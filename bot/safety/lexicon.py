@@ -256,7 +256,12 @@ class _Matcher:
     def find(self, pattern: _Pattern, contiguous: bool = False) -> list[tuple[int, int]]:
         """Every (start, end) span where the pattern matches (ends exclusive)."""
         spans: list[tuple[int, int]] = []
-        for start in range(len(self.tokens)):
+        firsts = {alternative[0] for alternative in pattern.slots[0].alternatives if alternative}
+        if all(pattern.slots[0].alternatives):  # no optional first slot: start only where a first word is
+            starts = [i for i, words in enumerate(self.matches) if i not in self.masked and not firsts.isdisjoint(words)]
+        else:
+            starts = range(len(self.tokens))
+        for start in starts:
             end = self._slot(pattern, 0, start, contiguous)
             if end is not None:
                 spans.append((start, end))
