@@ -158,7 +158,8 @@ def get_report_csv(campaign_id: str):
 @blp.route("/sms/replies", methods=["GET"])
 @_errors()
 @require_role("service", "admin")
-@blp.response(200, description="Texts people sent back that were not a keyword, newest first")
+@blp.response(200, description="Texts people sent back that were not a keyword, newest first; each with "
+              "risk_level: urgent, check or null (the risk check every reply gets first)")
 def list_replies():
     """Replies stored for the caller's service (never silently dropped)."""
     principal = current_principal()
