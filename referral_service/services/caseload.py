@@ -84,9 +84,6 @@ class Case:
         held = [j for j in self.jobs if j["started_on"] <= as_of and (j["ended_on"] is None or j["ended_on"] >= as_of)]
         return min(held, key=lambda j: j["started_on"]) if held else None
 
-    def in_work(self, as_of: date) -> bool:
-        return self.current_job(as_of) is not None or self.employment_status in IN_WORK_STATUSES
-
     @property
     def retention_case(self) -> bool:
         """Referred while in work (or off sick from it): job retention, outside the core fidelity model (§21)."""
