@@ -57,7 +57,10 @@ def serve(host: str, port: int | None) -> None:
 
     for what, where in start_in_process(app, host).items():
         click.echo(f"SMS {what}: {where}" + ("  (see what the phones received, reply STOP)" if what == "sandbox" else ""))
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Not app.run(): under the Flask CLI (FlaskGroup) it refuses to block and returns at once.
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def register(command: click.Command) -> None:
