@@ -22,12 +22,16 @@ _STOP = re.compile(rf"^{_POLITE}(?:stop|quit|exit|cancel|end (?:the )?chat|stop 
 _BACK = re.compile(rf"^{_POLITE}(?:go back|back|previous|previous question|the previous question|last question|undo|"
                    rf"go back (?:one|a) (?:question|step)|take me back|go to the (?:previous|last) question|"
                    rf"back to the (?:previous|last) question|go back to the (?:previous|last) question){_END}")
+_BACK_IN_A_FEW_WORDS = re.compile(r"\b(go back(?! (?:to|into|in) (?:work|my job|a job|the job|employment|working))|"
+                                  r"previous question|last question|question before)\b")
+_CHANGE_TO = re.compile(r"\b(?:change|chnage|update|correct|make)\s+(?:my|the)\s+(?P<what>[a-z ]{2,30}?)\s+to\s+(?P<value>.+)$")
 _CHANGE = re.compile(r"\b(?:change|chnage|edit|fix|correct|update|redo)\s+(?:my|the|your|that)?\s*(?P<what>[a-z ]{2,40}?)\s*$|"
                      r"^(?:i )?(?:got|gave|put) (?:my |the )?(?P<what2>[a-z ]{2,30}?) wrong$|"
-                     r"^(?:that s|that is|thats) (?:wrong|not right)$")
-_CORRECTION = re.compile(r"^(?:(?:sorry|oops|oh|wait|actually|no|sorry no|my mistake|correction)[ ,]*)*"
-                         r"(?:i meant|i mean|meant to say|i should have said|it should be|it s|its|make that)\s+(?P<said>.+)$|"
-                         r"^(?:sorry|oops|actually|correction)[ ,]+(?P<said2>.+)$")
+                     r"^(?:that s|that is|thats) (?:wrong|not right)$|^(?:wrong answer|i made a mistake|i got that wrong)$")
+_CORRECTION = re.compile(r"^(?:(?:sorry|oops|oh|wait|no wait|actually|no|sorry no|my mistake|correction)[ ,]*)*"
+                         r"(?:i meant|i mean|meant to say|i should have said|it should be|make that)\s+(?P<said>.+)$")
+_WEAK_CORRECTION = re.compile(r"^(?:sorry|oops|actually|correction|no wait|wait|my mistake)[ ,]+(?:(?:its|it s|it is)\s+)?"
+                              r"(?P<said>.+)$")
 
 # The facts a person may name ("change my age"), with the words for each and the button title.
 FACT_WORDS: dict[str, tuple[str, str]] = {
@@ -55,8 +59,9 @@ class Command:
     """What the person asked for: ``kind`` is restart, stop, back, change or correct."""
 
     kind: str
-    fact: str | None = None  # change: the fact named (None: "change my answer")
+    fact: str | None = None  # change: the fact named (None: "change my answer"); correct: the fact named, if any
     said: str | None = None  # correct: what they meant ("anxiety not depression")
+    strong: bool = True  # correct: "I meant …" (a command); "sorry, …" only when it is not an answer
 
 
 def fact_named(words: str) -> str | None:
@@ -78,6 +83,11 @@ def read_command(text: str) -> Command | None:
         return Command("stop")
     if _BACK.match(words):
         return Command("back")
+    if len(words.split()) <= 8 and _BACK_IN_A_FEW_WORDS.search(words):
+        return Command("back")
+    change_to = _CHANGE_TO.search(words)
+    if change_to and fact_named(change_to.group("what")):
+        return Command("correct", fact=fact_named(change_to.group("what")), said=change_to.group("value"))
     change = _CHANGE.search(words)
     if change:
         what = change.group("what") or change.group("what2") or ""
@@ -88,9 +98,10 @@ def read_command(text: str) -> Command | None:
             return Command("change", fact=fact)
     correction = _CORRECTION.match(words)
     if correction:
-        said = correction.group("said") or correction.group("said2")
-        if said:
-            return Command("correct", said=said)
+        return Command("correct", said=correction.group("said"))
+    weak = _WEAK_CORRECTION.match(words)
+    if weak:
+        return Command("correct", said=weak.group("said"), strong=False)
     return None
 
 

@@ -152,10 +152,12 @@ class _Turn:
             else:
                 self.utter("utter_crisis_paused")
             return
-        if command and self.command(command):
-            return
         loop = self.loop
         requested = self.slots.get("requested_slot")
+        # A weak correction ("sorry, …", "no wait, …") counts only when it names a value of its own (an
+        # age, a postcode, a condition): "sorry, not sure" and "actually yes" answer the question asked.
+        if command and self.command(command):
+            return
         if loop and (payload or not requested or self._reads_as_answer(requested, text, intent)):
             self.form_step(loop, parsed)
             return
@@ -257,7 +259,7 @@ class _Turn:
                 self.which_answer()
             return True
         if command.kind == "correct" and command.said:
-            return self.correct(command.said)
+            return self.correct(command.said, command.fact, command.strong)
         return False
 
     def answered(self) -> list[str]:
@@ -314,10 +316,18 @@ class _Turn:
             if self.slots.get(slot) is not None:
                 self.set_slot(slot, None)
 
-    def correct(self, said: str) -> bool:
-        """ "sorry I meant anxiety not depression", "actually I'm 35": correct that fact and go on."""
+    def correct(self, said: str, named: str | None = None, strong: bool = True) -> bool:
+        """ "sorry I meant anxiety not depression", "actually I'm 35", "change my postcode to LS1 4AP":
+        correct that fact and go on. False when what they meant cannot be read (then it is read as usual)."""
         meant, wrong = split_correction(said)
-        fact, value = self._corrected_value(meant, wrong)
+        if named:
+            value = read_conditions(meant, self._allowed(named)) if named == "conditions" else \
+                read_answer(named, meant, self._allowed(named))
+            fact, value = (named, value) if value not in (None, ["none"]) or named != "conditions" else (None, None)
+            if value is None:
+                fact = None
+        else:
+            fact, value = self._corrected_value(meant, wrong, generic=strong)
         if fact is None:
             return False
         if self.slots.get("referral_reference"):
@@ -339,7 +349,7 @@ class _Turn:
             self.ask_again()
         return True
 
-    def _corrected_value(self, meant: str, wrong: str | None) -> tuple[str | None, Any]:
+    def _corrected_value(self, meant: str, wrong: str | None, generic: bool = True) -> tuple[str | None, Any]:
         conditions = read_conditions(meant, self._allowed("conditions"))
         wrong_conditions = read_conditions(wrong, self._allowed("conditions")) if wrong else None
         if (conditions and conditions != ["none"]) or (wrong_conditions and self.slots.get("conditions")):
@@ -356,7 +366,7 @@ class _Turn:
             age = read_age(meant)
             if age is not None:
                 return "age", age
-        for fact in reversed(self.answered()):
+        for fact in reversed(self.answered()) if generic else ():
             if fact in ("first_name", "conditions", "age", "postcode", "phone"):
                 continue
             value = read_answer(fact, meant, self._allowed(fact))
