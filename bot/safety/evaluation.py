@@ -1,8 +1,8 @@
 """The labelled evaluation set (bot/safety/eval/): loading it and scoring a risk assessor on it.
 
 ``heldout.csv`` was written first and apart, in phrasings unlike the rest, and is never used to train
-anything; ``heldout_fresh.csv`` and then ``heldout_third.csv`` were each written after the previous
-held-out run and committed before being run, to get clean first-contact figures (docs/clinical-safety.md
+anything; ``heldout_fresh.csv``, ``heldout_third.csv`` and ``heldout_fourth.csv`` were each written after
+the previous held-out run and committed before being run, to get clean first-contact figures (docs/clinical-safety.md
 records every first run and what was changed after it). ``messages.csv`` holds the ``train`` split
 (the classifier learns from it) and the ``dev`` split (thresholds and lexicon changes are checked on it).
 """
@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EVAL_DIR = Path(__file__).with_name("eval")
-FILES = (EVAL_DIR / "messages.csv", EVAL_DIR / "heldout.csv", EVAL_DIR / "heldout_fresh.csv", EVAL_DIR / "heldout_third.csv")
-HELD_OUT_FILES = ("heldout.csv", "heldout_fresh.csv", "heldout_third.csv")
+HELD_OUT_FILES = ("heldout.csv", "heldout_fresh.csv", "heldout_third.csv", "heldout_fourth.csv")
+FILES = (EVAL_DIR / "messages.csv", *(EVAL_DIR / name for name in HELD_OUT_FILES))
 LABELS = ("urgent", "check", "none")
 SPLITS = ("train", "dev", "heldout")
 

@@ -61,15 +61,16 @@ class _Word:
     text: str
     stem: bool = False
     number: bool = False
+    exact: bool = False  # idioms: no typo tolerance, so an idiom never hides more than its own words
 
     def matches(self, token: str) -> bool:
         return _word_matches(self, token)
 
 
 @cache
-def _word(text: str, stem: bool = False, number: bool = False) -> _Word:
+def _word(text: str, stem: bool = False, number: bool = False, exact: bool = False) -> _Word:
     # One object per distinct word, so words compare and hash by identity (fast) yet stay shared.
-    return _Word(text, stem, number)
+    return _Word(text, stem, number, exact)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class _Pattern:
     anchored_end: bool
 
 
-def _parse(phrase: str, level: str, category: str, spellings: Spellings, source: str) -> _Pattern:
+def _parse(phrase: str, level: str, category: str, spellings: Spellings, source: str, exact: bool = False) -> _Pattern:
     text = str(phrase).strip()
     anchored = text.endswith("$")
     if anchored:
@@ -114,7 +115,7 @@ def _parse(phrase: str, level: str, category: str, spellings: Spellings, source:
             options = groups[int(part[1:])].split("|")
         else:
             options = [part]
-        alternatives = tuple(_words(option, spellings, source, phrase) for option in options)
+        alternatives = tuple(_words(option, spellings, source, phrase, exact) for option in options)
         slots.append(_Slot(alternatives, gap))
         gap = "filler"
     if not slots or all(alt == () for alt in slots[0].alternatives):
@@ -124,7 +125,7 @@ def _parse(phrase: str, level: str, category: str, spellings: Spellings, source:
     return _Pattern(level, category, str(phrase).strip(), tuple(slots), anchored)
 
 
-def _words(option: str, spellings: Spellings, source: str, phrase: str) -> tuple[_Word, ...]:
+def _words(option: str, spellings: Spellings, source: str, phrase: str, exact: bool = False) -> tuple[_Word, ...]:
     words: list[_Word] = []
     for raw in option.split():
         if raw == "<number>":
@@ -137,9 +138,9 @@ def _words(option: str, spellings: Spellings, source: str, phrase: str) -> tuple
         tokens = [t for t in normalise(core, spellings) if t != BREAK]
         if stem:
             # A stem is matched as typed: mapping "kill*" through the spellings table would change it.
-            words.append(_word(core.replace("'", ""), stem=True))
+            words.append(_word(core.replace("'", ""), stem=True, exact=exact))
         else:
-            words.extend(_word(t) for t in tokens)
+            words.extend(_word(t, exact=exact) for t in tokens)
     return tuple(words)
 
 
@@ -152,13 +153,15 @@ def _word_matches(word: _Word, token: str) -> bool:
         stem = word.text
         if token.startswith(stem):
             return True
-        if len(stem) < 6 or token[:1] != stem[:1]:
+        if word.exact or len(stem) < 6 or token[:1] != stem[:1]:
             return False
         allowed = 1 if len(stem) < 9 else 2
         return any(_distance(stem, token[:size]) <= allowed
                    for size in (len(stem), len(stem) + 1) if size <= len(token))
     if token == word.text:
         return True
+    if word.exact:
+        return False
     # One typo in a long word (two in a very long one), never in the first letter: short words
     # ("pills" / "bills", "hurt" / "hunt") would match too many everyday words.
     if len(word.text) < 6 or token[:1] != word.text[:1]:
@@ -196,7 +199,7 @@ class _Vocabulary:
         self.exact: dict[str, set[_Word]] = {}
         self.fuzzy: list[_Word] = []
         for word in words:
-            if word.number or word.stem or len(word.text) >= 6:
+            if word.number or word.stem or (len(word.text) >= 6 and not word.exact):
                 self.fuzzy.append(word)
             else:
                 self.exact.setdefault(word.text, set()).add(word)
@@ -351,7 +354,8 @@ class Lexicon:
         unknown = set(idioms or {}) - {"idioms", "check_only"}
         if unknown:
             raise LexiconError(f"idioms.yml: unknown section(s) {sorted(unknown)}; use idioms and check_only")
-        self.idioms = [_parse(p, "none", "idiom", spellings, "idioms.yml") for p in (idioms or {}).get("idioms") or []]
+        self.idioms = [_parse(p, "none", "idiom", spellings, "idioms.yml", exact=True)
+                       for p in (idioms or {}).get("idioms") or []]
         if not self.idioms:
             raise LexiconError("idioms.yml: no idioms")
         self.check_only = [_parse(p, CHECK, "context", spellings, "idioms.yml check_only")

@@ -73,10 +73,13 @@ class Spellings:
         return out
 
 
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def _raw_tokens(text: str) -> list[str]:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii") \
         if not text.isascii() else text
-    text = text.lower()
+    text = _CAMEL.sub(" ", text).lower()  # "IwantToDie" -> "iwant to die"; "iPhone" -> "i phone" (harmless)
     for pattern, replacement in _APOSTROPHE_FORMS:
         text = pattern.sub(replacement, text)
     text = text.replace("'", "").replace('"', " ")

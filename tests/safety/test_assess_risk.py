@@ -93,6 +93,12 @@ def test_normalisation(text, expected):
     assert normalise(text) == expected
 
 
+def test_an_idiom_matches_exactly_so_it_never_hides_a_near_word():
+    # "killer" is an idiom; "killed" (one letter away) is not, so "killed himself" is still read.
+    assert assess_risk("it was a killer interview") == NO_RISK
+    assert assess_risk("my brother killed himself two years ago").level == "check"
+
+
 def test_a_phrase_never_spans_two_sentences():
     # "want to" ends one sentence, "die" starts a film title in the next.
     assert assess_risk("i want to. Die Hard is on tonight", use_classifier=False) == NO_RISK
