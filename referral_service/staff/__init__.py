@@ -20,7 +20,8 @@ def navigation(user: sessions.StaffUser | None) -> list[dict]:
     """The header's menu for this member of staff (a Jinja global)."""
     path = request.path
     if user is None:
-        items = [("/check", "Check eligibility"), ("/", "Web chat"), ("/docs", "API docs")]
+        items = [("/", "Web chat"), ("/self-referral", "Self-referral form"), ("/check", "Check eligibility (clinicians)"),
+                 ("/docs", "API docs")]
     elif user.role == "clinician":
         items = [("/check", "Check eligibility"), ("/my-referrals", "My referrals"), ("/docs", "API docs")]
     else:
