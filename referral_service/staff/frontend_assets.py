@@ -38,6 +38,17 @@ def build(source: Path = SOURCE, target: Path = TARGET) -> Path:
     return target
 
 
+def ensure_built() -> Path:
+    """Build if needed, running ``npm ci`` first when node_modules is missing (a test run without make)."""
+    if is_built():
+        return TARGET
+    if not (SOURCE / STYLESHEET).exists():
+        import subprocess
+
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=REPO, check=True)
+    return build()
+
+
 if __name__ == "__main__":
     try:
         print(f"NHS.UK frontend copied to {build()}")

@@ -75,3 +75,58 @@ def create_command(email: str, role: str, service_id: str | None, no_password: b
     click.echo(f"Created {role} account {user['id']} ({user['email']}){where}. Sign in at /sign-in.")
 
 
+
+
+@users_cli.command("list")
+def list_command() -> None:
+    """List accounts (never their password hashes)."""
+    _, db = _app_db()
+    try:
+        for row in users.list_users(db):
+            state = f"disabled {row['disabled_at']}" if row["disabled_at"] else "active"
+            click.echo(f"{row['id']}\t{row['email']}\t{row['role']}\t{row['service_id'] or '-'}\t{state}")
+    finally:
+        db.conn.close()
+
+
+@users_cli.command("set-password")
+@click.option("--email", required=True)
+def set_password_command(email: str) -> None:
+    """Set a new password (read from standard input, one line); the account's other sessions end."""
+    from ..db import write_transaction
+
+    password = sys.stdin.readline().rstrip("\r\n") if not sys.stdin.isatty() else click.prompt(
+        "New password", hide_input=True, confirmation_prompt=True)
+    problem = passwords.password_problem(password)
+    if problem:
+        raise click.UsageError(problem)
+    _, db = _app_db()
+    try:
+        account = users.find_by_email(db, email)
+        if account is None:
+            raise click.ClickException(f"No account for {email}")
+        with write_transaction(db):
+            users.set_password_hash(db, account["id"], passwords.hash_password(password))
+            users.end_sessions_of(db, account["id"])
+    finally:
+        db.conn.close()
+    click.echo(f"Password changed for {account['email']}; their sessions have ended.")
+
+
+@users_cli.command("disable")
+@click.option("--email", required=True)
+def disable_command(email: str) -> None:
+    """Disable an account: it can no longer sign in, and its sessions end at once."""
+    from ..db import write_transaction
+
+    _, db = _app_db()
+    try:
+        account = users.find_by_email(db, email)
+        if account is None:
+            raise click.ClickException(f"No account for {email}")
+        with write_transaction(db):
+            users.disable_user(db, account["id"])
+            users.end_sessions_of(db, account["id"])
+    finally:
+        db.conn.close()
+    click.echo(f"Disabled {account['email']}.")

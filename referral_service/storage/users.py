@@ -200,3 +200,15 @@ def take_oidc_login(db: sqlite_utils.Database, state: str, max_age_seconds: int)
     if not rows or datetime.fromisoformat(rows[0]["created_at"]) < now() - timedelta(seconds=max_age_seconds):
         return None
     return rows[0]
+
+
+def list_users(db: sqlite_utils.Database) -> list[dict]:
+    return list(db.query("select id, email, role, service_id, created_at, disabled_at from staff_users order by email"))
+
+
+def disable_user(db: sqlite_utils.Database, user_id: str) -> None:
+    db.execute("update staff_users set disabled_at = coalesce(disabled_at, ?) where id = ?", [_iso(now()), user_id])
+
+
+def end_sessions_of(db: sqlite_utils.Database, user_id: str) -> None:
+    db.execute("update staff_sessions set ended_at = ? where user_id = ? and ended_at is null", [_iso(now()), user_id])

@@ -29,8 +29,7 @@ SHOTS = Path(os.environ["SCREENSHOTS_DIR"]) if os.environ.get("SCREENSHOTS_DIR")
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    if not frontend_assets.is_built():
-        frontend_assets.build()  # fails clearly when `npm ci` has not run (make does both)
+    frontend_assets.ensure_built()  # make does it; a bare pytest run builds it here (npm ci, then the copy)
     database = str(tmp_path_factory.mktemp("staff-e2e") / "e2e.db")
     app = create_app({"TESTING": True, "DATABASE_PATH": database, "BOT_AUTH_TOKEN": "test-bot-token",
                       "RATELIMIT_ENABLED": False})

@@ -161,3 +161,21 @@ def test_after_sign_in_the_person_returns_to_the_page_they_asked_for_but_never_o
     assert sign_in(client, sheffield_user, next="https://evil.example/").headers["Location"] == "/inbox"
     client.delete_cookie("staff_session")
     assert sign_in(client, sheffield_user, next="//evil.example/").headers["Location"] == "/inbox"
+
+
+def test_an_administrator_can_list_reset_and_disable_accounts_from_the_command_line(app, client, sheffield_user):
+    env = {"DATABASE_PATH": app.config["DATABASE_PATH"]}
+    listed = CliRunner().invoke(main, ["users", "list"], env=env)
+    assert sheffield_user in listed.output and "argon2" not in listed.output
+    sign_in(client, sheffield_user)
+    new = "a brand new passphrase"
+    reset = CliRunner().invoke(main, ["users", "set-password", "--email", sheffield_user], input=new + "\n", env=env)
+    assert reset.exit_code == 0, reset.output
+    assert client.get("/inbox").status_code == 303  # the session in use ended with the reset
+    assert sign_in(client, sheffield_user).status_code == 401
+    assert sign_in(client, sheffield_user, password=new).status_code == 303
+    disabled = CliRunner().invoke(main, ["users", "disable", "--email", sheffield_user], env=env)
+    assert disabled.exit_code == 0
+    assert client.get("/inbox").status_code == 303
+    client.delete_cookie("staff_session")
+    assert sign_in(client, sheffield_user, password=new).status_code == 401
