@@ -133,3 +133,25 @@ def test_a_button_payload_is_understood(chat):
     person = reach(chat("payload"), "talking_therapies")
     person.say('/inform{"talking_therapies": "recently_discharged"}')
     assert person.slots["talking_therapies"] == "recently_discharged"
+
+
+def test_an_answer_with_a_fact_volunteered_beside_it_keeps_both(chat):
+    person = reach(chat("beside"), "age")
+    person.say("im 40 and i live in LS6 1AA")
+    slots = person.slots
+    assert slots["age"] == 40 and slots["postcode"] and slots["postcode"].replace(" ", "").upper() == "LS61AA"
+    for _ in range(10):
+        asked = person.asked
+        assert asked != "postcode", "the postcode was given and is asked again"
+        if asked not in ANSWERS:
+            break
+        person.say(ANSWERS[asked])
+
+
+def test_i_meant_corrects_an_earlier_number(chat):
+    person = reach(chat("meant-age"), "age")
+    person.say("53")
+    asked = person.asked
+    person.say("sorry i meant 35 not 53")
+    assert person.slots["age"] == 35
+    assert person.asked == asked
