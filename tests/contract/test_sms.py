@@ -184,3 +184,17 @@ def test_help_replies_with_help(app, client, word):
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "<Message>" in text and "STOP" in text
+
+
+@pytest.mark.parametrize("words", ["STOP i wanna die", "i sliced my wrist last nite", "HELP me i want to end it",
+                                   "ive took 40 co-codamol"])
+def test_risk_comes_before_any_keyword_even_from_a_number_never_texted(app, client, words):
+    reply = signed_sms(app, client, words, "+447700900888", "SM" + "6" * 32)
+    text = reply.get_data(as_text=True).replace("&amp;", "&")
+    for line in CRISIS_LINES:
+        assert line in text, f"missed crisis by SMS: {words!r} -> {text[:160]!r}"
+    admin = token(app, "admin")
+    replies = client.get("/api/v1/sms/replies", headers=admin).get_json()["replies"]
+    assert [r["risk_level"] for r in replies if r["body"] == words] == ["urgent"]
+    events = client.get("/api/v1/safety-events", headers=admin).get_json()["safety_events"]
+    assert [e["phone"] for e in events if e.get("text") == words] == ["+447700900888"]
