@@ -173,8 +173,15 @@ class _Turn:
         if loop:
             self.form_step(loop, parsed)
             return
-        self.keep_volunteered(text, parsed)
-        if not payload and parsed["intent"]["confidence"] < FALLBACK_THRESHOLD:
+        kept = self.keep_volunteered(text, parsed)
+        if kept and intent not in GOAL_INTENTS and not wants_work(text) and faq_topic(text) is None:
+            # "I'm 34" before any question: kept, said so, and the choices offered.
+            if first_turn:
+                self.greet()
+            self.utter("utter_noted")
+            if not self._checked():
+                self.utter("utter_ask_goal")
+        elif not payload and parsed["intent"]["confidence"] < FALLBACK_THRESHOLD:
             if first_turn:
                 self.greet()
             else:
@@ -509,6 +516,8 @@ class _Turn:
         # ("S1 2AB" while asked about work programmes): then that question is simply asked again.
         if requested and requested not in candidates and (reads or not candidates):
             candidates[requested] = parsed["text"]
+        elif requested and not reads and candidates:
+            self.utter("utter_noted")  # other facts were given instead: kept, and the question asked again
         for name, value in candidates.items():
             self.set_slot(name, value)
         self.run_action(f"validate_{loop}", followups=False)
