@@ -68,15 +68,6 @@ def register(command: click.Command) -> None:
     main.add_command(command)
 
 
-def _register_feature_commands() -> None:
-    # Commands whose features do not yet add them in their own init_app (each builds its own app).
-    from .staff.users_cli import users_cli
-
-    for command in (users_cli,):
-        register(command)
-
-
-_register_feature_commands()
 
 
 if __name__ == "__main__":

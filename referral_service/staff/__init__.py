@@ -40,6 +40,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["staff_user"] = sessions.current_user
     app.jinja_env.globals["staff_navigation"] = navigation
     csrf.init_app(app)
+    from .users_cli import users_cli
+
+    app.cli.add_command(users_cli)
 
     @app.after_request
     def _no_store(response: Response) -> Response:
