@@ -40,6 +40,16 @@ URGENT = [
     "start again i just want to die",
     "stop. i'm going to kill myself",
     "34 and i want to end it all",
+    "sliced my arm open",
+    "carved into my thigh again",
+    "i razor my arms",
+    "ive took 40 co-codamol",
+    "i necked all my pills",
+    "just downed a bottle of vodka and all my sertraline",
+    "gonna crash my car on the motorway on purpose",
+    "im gonna put my head in the oven",
+    "i wanna shoot up the place",
+    "i wanna slap my manager so hard he ends up in hospital",
 ]
 
 
