@@ -11,8 +11,8 @@ It raises to ``check`` only (ask directly, crisis lines beside), never to ``urge
 hundred messages it is a weaker reader than the lexicon, good for "this might be risk" and no more.
 ``CHECK_THRESHOLD`` was chosen on 5-fold cross-validated probabilities over the ``train`` and ``dev``
 splits (``python -m bench.safety --curve`` prints them), never on the held-out set: at 0.7 it finds
-about 63% of the messages at risk on its own, with false alarms on 0.6% of the chat assistant's
-ordinary examples and 7% of the labelled not-at-risk messages (many of them deliberately tricky).
+about 62% of the messages at risk on its own, with false alarms on 0.5% of the chat assistant's
+ordinary examples and 9% of the labelled not-at-risk messages (many of them deliberately tricky).
 """
 
 from __future__ import annotations
