@@ -20,13 +20,7 @@ import time
 from urllib.parse import urlencode
 
 import requests
-from authlib.common.security import generate_token
-from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import Blueprint, current_app, redirect, request, url_for
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
 from ..db import get_db, write_transaction
 from ..storage import audit, users
@@ -83,6 +77,10 @@ def start():
         log.warning("oidc_discovery_failed")
         return error_pages.render(503, "The single sign-on provider cannot be reached just now. Try again, or sign in "
                                        "with your email and password.")
+    # Authlib and joserfc (with cryptography) are imported when single sign-on is used: a noticeable part of every start.
+    from authlib.common.security import generate_token
+    from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
     state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
     db = get_db()
     with write_transaction(db):
@@ -99,6 +97,10 @@ def start():
 
 
 def _verified_claims(metadata: dict, id_token: str, nonce: str) -> dict:
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
     config = current_app.config
     keys = requests.get(metadata["jwks_uri"], timeout=HTTP_TIMEOUT)
     keys.raise_for_status()
@@ -139,6 +141,8 @@ def callback():
     config = current_app.config
     try:
         metadata = discovery(config["OIDC_ISSUER"])
+        from authlib.integrations.requests_client import OAuth2Session
+
         client = OAuth2Session(config["OIDC_CLIENT_ID"], config["OIDC_CLIENT_SECRET"],
                                token_endpoint_auth_method="client_secret_basic", timeout=HTTP_TIMEOUT)
         token = client.fetch_token(metadata["token_endpoint"], grant_type="authorization_code",
