@@ -198,3 +198,9 @@ def test_risk_comes_before_any_keyword_even_from_a_number_never_texted(app, clie
     assert [r["risk_level"] for r in replies if r["body"] == words] == ["urgent"]
     events = client.get("/api/v1/safety-events", headers=admin).get_json()["safety_events"]
     assert [e["phone"] for e in events if e.get("text") == words] == ["+447700900888"]
+
+
+def test_a_second_campaign_soon_after_is_held_back_by_the_frequency_cap(app, imported, client, sheffield, sandbox):
+    send_and_dispatch(app, client, sheffield, campaign(client, sheffield))
+    preview = client.get(f"/api/v1/campaigns/{campaign(client, sheffield, 'follow-up')}/preview", headers=sheffield).get_json()
+    assert preview["recipients"] == 0 and preview["excluded"].get("frequency_cap", 0) == 3
