@@ -10,7 +10,9 @@ loaded by every later process in milliseconds without scikit-learn (``allow_pick
 It raises to ``check`` only (ask directly, crisis lines beside), never to ``urgent``: trained on a few
 hundred messages it is a weaker reader than the lexicon, good for "this might be risk" and no more.
 ``CHECK_THRESHOLD`` was chosen on 5-fold cross-validated probabilities over the ``train`` and ``dev``
-splits (``python -m bench.safety --curve`` prints them), never on the held-out set: at 0.7 it finds
+splits (``python -m bench.safety --curve`` prints them), never on the held-out set, as the lowest
+threshold at which its false alarms stay under the 10% target on the labelled not-at-risk messages and
+under 1% on the assistant's ordinary examples: at 0.7 it finds
 about 62% of the messages at risk on its own, with false alarms on 0.5% of the chat assistant's
 ordinary examples and 9% of the labelled not-at-risk messages (many of them deliberately tricky).
 """
