@@ -146,4 +146,4 @@ class ActionSubmitReferral(Action):
         text = f"Done. I have sent your details to {name}.\n\nYour reference number is {reference}.\n\nWhat happens next: {steps}"
         dispatcher.utter_message(text=text, json_message={"kind": "confirmation", "reference": reference})
         log.info("referral_made_by_bot", extra={"pathway": pathway, "status": response.status})
-        return [SlotSet("referral_reference", reference)]
+        return [SlotSet("referral_reference", reference), SlotSet("outcome_next", steps)]

@@ -73,7 +73,8 @@ class ValidateReferralForm(FormValidationAction):
         if chosen == "none":
             dispatcher.utter_message(text="OK. I will not send anything.")
             dispatcher.utter_message(response="utter_phone_route")
-            return {"chosen_pathway": "none"}
+            return {"chosen_pathway": "none", "outcome_next": "Nothing has been sent. You can come back at any time, "
+                    "or call us on 0306 999 0123 to talk to a person."}
         option = next(o for o in options if o["pathway"] == chosen)
         return {"chosen_pathway": chosen, "chosen_service_id": option["service_id"],
                 "chosen_service_name": option["service_name"]}
@@ -84,6 +85,8 @@ class ValidateReferralForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_yes_no")
         elif answer is False:
             dispatcher.utter_message(response="utter_no_consent")
+            return {"consent_share_with_service": False, "outcome_next": "Nothing has been sent. You can call "
+                    f"{tracker.get_slot('chosen_service_name') or 'the service'} yourself, or call us on 0306 999 0123."}
         return {"consent_share_with_service": answer}
 
     def validate_first_name(self, value, dispatcher, tracker, domain):
