@@ -343,3 +343,20 @@ def test_the_referral_keeps_the_persons_own_words_beside_each_fact(app, chat):
     assert referral["facts"]["_words"]["conditions"] == "anxiety and back pain"
     assert '(in their words: "anxiety and back pain")' in referral["summary"]
     assert "Was not sure" not in referral["summary"]
+
+
+def test_the_chat_history_gives_back_what_the_person_saw_for_a_reload(client, chat):
+    """FIELD-NOTES: a reload showed nothing and sent a fake "Hello"; the page now asks for the history."""
+    person = chat("history-1")
+    person.say("/greet")  # the page's silent opening: not shown as something the person said
+    person.press("Finding a job")
+    person.say("/inform" + '{"conditions": ["anxiety", "physical_health"]}')
+    messages = client.post("/chat/history", json={"sender": "history-1"}).get_json()["messages"]
+    said = [m["text"] for m in messages if m["who"] == "user"]
+    assert said == ["Finding a job", "Anxiety, A physical health condition"]
+    assert messages[-1]["who"] == "bot" and "How old are you?" in messages[-1]["text"]
+    assert client.post("/chat/history", json={"sender": "nobody-yet"}).get_json() == {"messages": []}
+    for body in ({}, {"sender": "bad sender!"}, ["x"]):
+        response = client.post("/chat/history", json=body)
+        assert response.status_code == 400
+        assert set(response.get_json()["error"]) == {"code", "message", "fields"}
