@@ -27,9 +27,18 @@ def console_script() -> list[str]:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port whose next port is free too (the embedded SMS sandbox of `serve` takes PORT + 1)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise AssertionError("no pair of free ports")
 
 
 def healthy(url: str) -> bool:
@@ -65,7 +74,8 @@ def test_init_db_then_serve_answers_healthz_and_eligibility(tmp_path, env):
         smi = next(p for p in body["pathways"] if p["id"] == "ips_smi")
         assert smi["services"] and smi["services"][0]["id"] == "birmingham-ips-smi"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
