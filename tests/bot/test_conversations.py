@@ -287,14 +287,14 @@ def test_the_web_chat_page_and_the_openapi_document(client):
 
 def test_a_chat_message_at_risk_is_recorded_as_a_safety_event_for_follow_up(app, chat):
     """Issue 9 item 3 / CONTRACT.md: messages at risk reach the service's safety list, with the words."""
-    from referral_service.db import connect
+    from referral_service.db import connect_for
     from referral_service.storage import safety_events
 
     person = chat("safety-event-1", metadata={"service": "sheffield-ips-smi"})
     person.say("I want a job")
     person.say("i want to kill myself")
     person.say("no im ok, carry on")
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     try:
         events = safety_events.list_events(db)
     finally:
@@ -318,9 +318,9 @@ def test_a_landline_is_accepted_but_never_asked_about_texts(app, chat):
     assert match, person.text
     slots = person.slots
     assert slots["phone"] == "+441214960123" and slots["consent_sms"] is None
-    from referral_service.db import connect
+    from referral_service.db import connect_for
 
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     try:
         purposes = [row[0] for row in db.execute("select purpose from consent_records").fetchall()]
     finally:

@@ -98,10 +98,10 @@ def test_a_clinician_cannot_open_the_inbox(app, client):
 
 
 def _add_specialist(app, service_id: str, name: str) -> str:
-    from referral_service.db import connect, write_transaction
+    from referral_service.db import connect_for, write_transaction
     from referral_service.storage import staff
 
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     with write_transaction(db):
         member = staff.add_staff(db, service_id, name, "employment_specialist")
     return member["id"]

@@ -3,14 +3,14 @@ service's safety list): a service sees and follows up its own events only; revie
 
 from __future__ import annotations
 
-from referral_service.db import connect
+from referral_service.db import connect_for
 from referral_service.storage import safety_events
 
 from .conftest import BIRMINGHAM, SHEFFIELD, csrf_from, sign_in
 
 
 def _event(app, service_id: str, text: str) -> str:
-    db = connect(app.config["DATABASE_PATH"])
+    db = connect_for(app)
     return safety_events.record_safety_event(db, channel="sms", risk_level="urgent", category="suicidal_thoughts",
                                              text=text, phone="+447700900777", service_id=service_id)
 
