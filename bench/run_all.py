@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 OUT = HERE / "out"
-BENCHMARKS = ["startup", "eligibility", "http_load", "bot_turns", "sms", "safety"]
+BENCHMARKS = ["startup", "eligibility", "http_load", "bot_turns", "sms", "safety", "scale_out"]
 
 
 def run_benchmarks(quick: bool) -> dict[str, dict]:
@@ -120,6 +120,13 @@ def write_report(results: dict[str, dict]) -> str:
             rows.append(_row(f"… false alarms ({label}, {r['not_at_risk']} messages): urgent / any level",
                              f"{r['urgent_false_alarm_rate']:.1%} / {r['any_false_alarm_rate']:.1%}", "<= 2% / <= 10%",
                              r["urgent_false_alarm_rate"] <= 0.02 and r["any_false_alarm_rate"] <= 0.10))
+    scale = results.get("scale_out")
+    if scale and "error" not in scale:
+        for setup, figures in scale.get("setups", {}).items():
+            for name, f in figures.items():
+                rows.append(_row(f"{name.replace('_', ' ')}, {setup.replace('_', ' ')}",
+                                 f"{f['per_second']:,.1f}/s, p99 {f['p99_ms']} ms, {f['errors']} errors", "no errors",
+                                 f["errors"] == 0))
     failed = [name for name, r in results.items() if "error" in r]
     lines = [
         "# Benchmark report",
