@@ -155,3 +155,15 @@ def test_i_meant_corrects_an_earlier_number(chat):
     person.say("sorry i meant 35 not 53")
     assert person.slots["age"] == 35
     assert person.asked == asked
+
+
+@pytest.mark.parametrize("opening, facts", [
+    ("hiya, asking for my daughter, she's 24 and has bipolar and wants a job", {"age": 24, "conditions": ["bipolar"]}),
+    ("my son is 30, he has psychosis, can you help him find work", {"age": 30, "conditions": ["psychosis"]}),
+])
+def test_facts_given_on_someone_elses_behalf_are_kept_too(chat, opening, facts):
+    person = chat("behalf")
+    person.say(opening)
+    slots = person.slots
+    for fact, value in facts.items():
+        assert slots.get(fact) == value, (fact, slots.get(fact), person.text[:200])
