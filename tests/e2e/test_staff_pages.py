@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from referral_service import create_app
@@ -142,7 +143,7 @@ def test_a_clinician_checks_a_patient_and_refers_them(browser, live, width):
     summary = page.locator("#results")
     summary.wait_for()
     assert page.locator("#results-title").inner_text().startswith("Eligible for 1 of 4")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'results-title'")
+    expect(page.locator("#results-title")).to_be_focused()
     assert summary.bounding_box()["y"] < WIDTHS[width]["height"]  # the answer is on the first screen
     check_page(page, "check-results", width)
 

@@ -23,7 +23,7 @@ def test_the_summary_comes_first_and_counts_the_pathways_that_fit(client):
     headline = re.search(r'id="results-title"[^>]*>([^<]+)<', html).group(1)
     assert headline.startswith("Eligible for 1 of 4: IPS for severe mental illness")
     assert html.index('id="results"') < html.index('name="age"')  # the answers to change come after
-    assert 'action="/check#results"' in html  # without JavaScript the browser lands on the summary
+    assert 'action="/check#results-title"' in html  # without JavaScript the browser lands on the summary
     assert "<table" not in html  # no wide table to cut off on a phone
 
 
