@@ -57,8 +57,14 @@ def questions_from_rules() -> dict[str, list[dict[str, Any]]]:
     from ..questions import FORM_FACTS
 
     vocabulary = default_engine().vocabulary
-    return {f"utter_ask_{name}": [question_response(vocabulary[name])]
-            for name in FORM_FACTS if name in vocabulary and vocabulary[name].question}
+    responses = {f"utter_ask_{name}": [question_response(vocabulary[name])]
+                 for name in FORM_FACTS if name in vocabulary and vocabulary[name].question}
+    # What to say when a typed age or postcode cannot be read: the same words as the form's error.
+    for name in ("age", "postcode"):
+        invalid = (getattr(vocabulary[name], "errors", None) or {}).get("invalid") if name in vocabulary else None
+        if invalid:
+            responses[f"utter_invalid_{name}"] = [{"text": invalid.rstrip(".") + "."}]
+    return responses
 
 
 class _Blank(dict):
@@ -121,7 +127,7 @@ def sync_domain_file() -> bool:
     seen: set[str] = set()
     index = 0
     while index < len(lines):
-        match = re.match(r"^  (utter_ask_\w+):$", lines[index])
+        match = re.match(r"^  (utter_(?:ask|invalid)_\w+):$", lines[index])
         if match and match.group(1) in generated:
             seen.add(match.group(1))
             out += domain_questions_yaml(match.group(1), generated[match.group(1)][0])
