@@ -204,3 +204,32 @@ def test_a_second_campaign_soon_after_is_held_back_by_the_frequency_cap(app, imp
     send_and_dispatch(app, client, sheffield, campaign(client, sheffield))
     preview = client.get(f"/api/v1/campaigns/{campaign(client, sheffield, 'follow-up')}/preview", headers=sheffield).get_json()
     assert preview["recipients"] == 0 and preview["excluded"].get("frequency_cap", 0) == 3
+
+
+def test_yes_after_stop_restores_only_what_the_stop_took_away(app, client, sheffield, tmp_path):
+    both = tmp_path / "both.csv"
+    for service, consent, postcode in ((SHEFFIELD_SMI, "granted", "S10 2TN"), (BIRMINGHAM_SMI, "refused", "B15 2TT")):
+        with open(both, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADER)
+            writer.writerow(person("Z1", "07700 900777", consent=consent, postcode=postcode))
+        assert cli(app, ["contacts", "import", "--service", service, str(both)]).exit_code == 0
+    birmingham = token(app, "service", BIRMINGHAM_SMI)
+
+    def recipients(headers, service, prefix):
+        created = client.post("/api/v1/campaigns", headers=headers, json={
+            "service_id": service, "name": "check", "template": "Hi {first_name}: {link}",
+            "audience": {"pathway": "ips_smi", "postcode_prefixes": [prefix]}}).get_json()
+        return client.get(f"/api/v1/campaigns/{created['id']}/preview", headers=headers).get_json()["recipients"]
+
+    assert (recipients(sheffield, SHEFFIELD_SMI, "S"), recipients(birmingham, BIRMINGHAM_SMI, "B")) == (1, 0)
+    signed_sms(app, client, "Stop", "+447700900777", "SM" + "a" * 32)
+    assert recipients(sheffield, SHEFFIELD_SMI, "S") == 0
+    signed_sms(app, client, "YES", "+447700900777", "SM" + "b" * 32)
+    assert (recipients(sheffield, SHEFFIELD_SMI, "S"), recipients(birmingham, BIRMINGHAM_SMI, "B")) == (1, 0)
+
+
+def test_a_bare_yes_nobody_asked_for_is_not_an_opt_in(app, imported, client, sheffield):
+    signed_sms(app, client, "yes", "+447700900304", "SM" + "c" * 32)  # A4: consent unknown
+    preview = client.get(f"/api/v1/campaigns/{campaign(client, sheffield)}/preview", headers=sheffield).get_json()
+    assert preview["recipients"] == 3 and preview["excluded"].get("no_consent", 0) == 2  # 301, 302, 309
