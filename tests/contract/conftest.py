@@ -16,7 +16,6 @@ from referral_service.db import connect_for
 from referral_service.storage.tokens import create_token
 
 BOT_TOKEN = "test-bot-token"
-BASE_URL = "http://127.0.0.1:5000"
 SHEFFIELD_SMI = "sheffield-ips-smi"
 BIRMINGHAM_SMI = "birmingham-ips-smi"
 CRISIS_LINES = ("999", "A&E", "111", "option 2", "116 123", "SHOUT", "85258")
@@ -88,7 +87,8 @@ def cli(app, args: list[str], stdin: str | None = None):
 def signed_sms(app, client, body: str, phone: str, sid: str, path: str = "/sms/inbound"):
     """A Twilio webhook exactly as Twilio signs it (PUBLIC_BASE_URL + path, form params)."""
     data = {"From": phone, "To": "+447700900000", "Body": body, "MessageSid": sid, "AccountSid": "AC" + "0" * 32}
-    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(BASE_URL + path, data)
+    base = app.config["PUBLIC_BASE_URL"].rstrip("/")
+    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(base + path, data)
     return client.post(path, data=data, headers={"X-Twilio-Signature": signature})
 
 

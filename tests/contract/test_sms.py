@@ -8,6 +8,7 @@ import csv
 import threading
 
 import pytest
+from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
 from referral_service.sms.sandbox import create_sandbox_app
@@ -42,8 +43,9 @@ def sandbox(app):
                               inbound_url="http://127.0.0.1:9/sms/inbound", callback_delay=0.0)
     server = make_server("127.0.0.1", 0, fake, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    # PUBLIC_BASE_URL on a closed port: the double's status callbacks must not reach someone else's server on :5000.
     app.config.update(TWILIO_API_URL=f"http://127.0.0.1:{server.server_port}", SMS_SEND_WINDOW="always",
-                      SMS_RATE_PER_SECOND=100)
+                      SMS_RATE_PER_SECOND=100, PUBLIC_BASE_URL="http://127.0.0.1:9")
     yield fake
     server.shutdown()
 
@@ -233,3 +235,36 @@ def test_a_bare_yes_nobody_asked_for_is_not_an_opt_in(app, imported, client, she
     signed_sms(app, client, "yes", "+447700900304", "SM" + "c" * 32)  # A4: consent unknown
     preview = client.get(f"/api/v1/campaigns/{campaign(client, sheffield)}/preview", headers=sheffield).get_json()
     assert preview["recipients"] == 3 and preview["excluded"].get("no_consent", 0) == 2  # 301, 302, 309
+
+
+def test_import_reports_rejected_rows_by_number_and_reason_and_a_missing_file_fails(app, contacts_file):
+    with open(contacts_file, "a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow(person("B1", "07700900399", conditions="flu"))
+    result = cli(app, ["contacts", "import", "--service", SHEFFIELD_SMI, str(contacts_file)])
+    assert result.exit_code == 0, result.output
+    assert "invalid_mobile" in result.output and "7" in result.output  # the landline, on line 7 after the header
+    assert "11" in result.output  # the unknown condition, line 11
+    missing = cli(app, ["contacts", "import", "--service", SHEFFIELD_SMI, str(contacts_file) + ".gone"])
+    assert missing.exit_code != 0
+
+
+def test_every_text_has_a_status_callback_under_public_base_url_and_a_signed_callback_counts(
+        app, imported, client, sheffield, sandbox):
+    campaign_id = campaign(client, sheffield)
+    send_and_dispatch(app, client, sheffield, campaign_id)
+    messages = sandbox.extensions["sms_sandbox"].messages
+    assert len(messages) == 3
+    base = app.config["PUBLIC_BASE_URL"]
+    for message in messages:
+        assert message["_callback"] and message["_callback"].startswith(base + "/sms/status"), message["_callback"]
+    validator = RequestValidator(app.config["TWILIO_AUTH_TOKEN"])
+    for message in messages:
+        path = message["_callback"][len(base):]
+        data = {"MessageSid": message["sid"], "MessageStatus": "delivered", "To": message["to"],
+                "AccountSid": app.config["TWILIO_ACCOUNT_SID"]}
+        response = client.post(path, data=data, headers={"X-Twilio-Signature": validator.compute_signature(base + path, data)})
+        assert response.status_code in (200, 204), response.get_data(as_text=True)
+    forged = client.post(path, data=data, headers={"X-Twilio-Signature": "Zm9yZ2Vk"})
+    assert forged.status_code == 403
+    counts = client.get(f"/api/v1/campaigns/{campaign_id}", headers=sheffield).get_json()["counts"]
+    assert counts["delivered"] == 3, counts
