@@ -145,7 +145,7 @@ class _Turn:
             # After the crisis help the questions wait until the person says they want to carry on.
             # A typed "ok" acknowledges the help; the button (or "I'm safe, carry on") carries on.
             if intent in GOAL_INTENTS or carries_on(text, intent if payload else None):
-                self.resume()
+                self.resume(wants_check=intent in GOAL_INTENTS or wants_work(text))
             elif faq_topic(text) or intent in FAQ_INTENTS:
                 self.run_action("action_answer_faq")
                 self.utter("utter_crisis_paused")
@@ -471,14 +471,17 @@ class _Turn:
             self.utter("utter_risk_check_again")
         return True
 
-    def resume(self) -> None:
-        """Carry on where the person was: the same form asks the same question again."""
+    def resume(self, wants_check: bool = False) -> None:
+        """Carry on where the person was: the same form asks the same question again (or, with no
+        questions on hold, the check starts if they asked for it)."""
         self.run_action("action_resume")
         loop = self.loop
         if loop and self.slots.get("requested_slot"):
             self.ask(self.slots["requested_slot"])
         elif loop:
             self.continue_form(loop)
+        elif wants_check and not self._checked():
+            self.run_action("action_start_check")
         elif not self._checked():
             self.utter("utter_ask_goal")
 
