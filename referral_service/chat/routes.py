@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 blp = Blueprint("bot", __name__, description="The self-referral assistant (Rasa-compatible REST channel and tracker).")
 CONTRACT_SLOTS = ("consent_share_with_service", "consent_sms", "phone", "first_name", "referral_reference",
-                  "requested_slot")
+                  "requested_slot", "risk_level")
 
 
 class MessageTooLong(ApiError):
