@@ -321,3 +321,29 @@ def test_staff_and_assignment_are_checked_and_kept_to_the_service(app, client, s
                        headers=birmingham).status_code in (403, 404)
     assert client.get(f"/api/v1/services/{SHEFFIELD_SMI}/caseload", headers=birmingham).status_code in (403, 404)
     assert client.get(f"/api/v1/services/{SHEFFIELD_SMI}/caseload").status_code == 401
+
+
+def test_bad_input_on_the_after_access_endpoints_gets_the_error_shape(app, client, sheffield):
+    ref = new(client)
+    cases = [
+        (f"/api/v1/referrals/{ref}/contacts", {"channel": "phone", "occurred_at": "2025-04-02", "agreed_to_start": "maybe"}),
+        (f"/api/v1/referrals/{ref}/contacts", {"channel": "carrier_pigeon", "occurred_at": "2025-04-02"}),
+        (f"/api/v1/referrals/{ref}/contacts", {"channel": "phone", "occurred_at": "2025-02-30"}),
+        (f"/api/v1/referrals/{ref}/jobs", {"started_on": "2025-04-31", "hours_per_week": 20}),
+        (f"/api/v1/referrals/{ref}/jobs", {"hours_per_week": 20}),
+        (f"/api/v1/referrals/{ref}/assign", {}),
+        (f"/api/v1/services/{SHEFFIELD_SMI}/staff", {"role": "team_leader"}),
+        (f"/api/v1/services/{SHEFFIELD_SMI}/staff", {"name": "", "role": "team_leader"}),
+    ]
+    for path, body in cases:
+        response = client.post(path, json=body, headers=sheffield)
+        assert response.status_code in (400, 422), (path, body, response.status_code)
+        assert set(response.get_json()["error"]) >= {"code", "message", "fields"}, (path, body)
+    unknown_staff = client.post(f"/api/v1/referrals/{ref}/assign", json={"staff_id": "stf_nobody"}, headers=sheffield)
+    assert unknown_staff.status_code in (400, 404, 422) and "error" in unknown_staff.get_json()
+    assert client.post("/api/v1/referrals/IS-ZZZZZZ/milestones", json={"type": "action_plan", "on": "2025-04-02"},
+                       headers=sheffield).status_code == 404
+    admin = token(app, "admin")
+    assert client.get("/api/v1/services/no-such-service/caseload", headers=admin).status_code == 404
+    clinician = token(app, "clinician")
+    assert client.get("/api/v1/reports/outcomes?financial_year=2024/25", headers=clinician).status_code == 403
