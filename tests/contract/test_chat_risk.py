@@ -132,3 +132,14 @@ def test_the_tracker_needs_the_bot_token(client, chat):
     person.say("hello")
     assert client.get(f"/conversations/{person.sender}/tracker").status_code == 401
     assert client.get(f"/conversations/{person.sender}/tracker?token=wrong").status_code == 401
+
+
+def test_a_long_outpouring_ending_in_a_crisis_still_gets_the_crisis_help(client, chat):
+    # People in distress write long messages; 'every message is checked for risk before anything else'.
+    person = mid_form(chat)
+    long = ("ive been struggling for months with work, money, my family, nothing is going right and i dont know "
+            "what to do anymore. ") * 18 + "honestly i want to kill myself tonight"
+    response = client.post("/webhooks/rest/webhook", json={"sender": person.sender, "message": long})
+    text = " ".join(m.get("text") or "" for m in (response.get_json() if isinstance(response.get_json(), list) else []))
+    assert "116 123" in text and "999" in text, f"{response.status_code}: {str(response.get_json())[:160]}"
+    assert person.slots.get("risk_level") == "urgent"
