@@ -83,13 +83,14 @@ def get_db() -> Database:
     return g.db
 
 
-def transaction(db: Database, *, exclusive: bool = True) -> AbstractContextManager:
+def transaction(db: Database, *, exclusive: bool = True, key: str | None = None) -> AbstractContextManager:
     """``with transaction(db):`` — one transaction, committed at the end, rolled back on any error.
 
     Inside another it is a savepoint (so storage functions can be called alone or together).
-    ``exclusive`` keeps one writer at a time on PostgreSQL as on SQLite (see ``PostgresDatabase``).
+    ``exclusive`` keeps one writer at a time on PostgreSQL as on SQLite; ``key`` keeps one writer at a
+    time per key instead (e.g. per idempotency key), so that unrelated writes run side by side.
     """
-    return db.transaction(exclusive=exclusive)
+    return db.transaction(exclusive=exclusive, key=key)
 
 
 # The name storage modules have always used (BEGIN IMMEDIATE on SQLite): the same helper.

@@ -421,20 +421,24 @@ class PostgresDatabase:
 
     # -- transactions --
     @contextlib.contextmanager
-    def transaction(self, *, exclusive: bool = True) -> Iterator[PostgresDatabase]:
+    def transaction(self, *, exclusive: bool = True, key: str | None = None) -> Iterator[PostgresDatabase]:
         """One transaction (a savepoint inside the caller's), committed at the end, rolled back on error.
 
         ``exclusive`` (the default) keeps SQLite's meaning of BEGIN IMMEDIATE — one writer at a time —
         with a transaction-scoped advisory lock, so check-then-write code written for SQLite stays
         correct with several instances. Hot paths that rely on row locks or upserts instead (the
-        dispatcher's claims, bot trackers) pass ``exclusive=False`` and run side by side.
+        dispatcher's claims, bot trackers) pass ``exclusive=False`` and run side by side. ``key`` narrows the
+        exclusive lock to one name (e.g. one idempotency key): writers with other keys run side by side.
         """
         raw = self.raw
         nested = self.in_transaction
         name = f"sp_{next(_savepoints)}"
         try:
             raw.execute(f"SAVEPOINT {name}" if nested else "BEGIN")
-            if exclusive:
+            if key is not None:
+                raw.execute("select pg_advisory_xact_lock(hashtext('referral_service.write:' || current_schema() || ':' || %s))",
+                            (key,))
+            elif exclusive:
                 raw.execute("select pg_advisory_xact_lock(hashtext('referral_service.write:' || current_schema()))")
         except psycopg.Error as error:
             if not nested and self.in_transaction:

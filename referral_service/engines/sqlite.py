@@ -103,14 +103,14 @@ class SqliteDatabase(sqlite_utils.Database):
         return mapped or error
 
     @contextlib.contextmanager
-    def transaction(self, *, exclusive: bool = True) -> Iterator[SqliteDatabase]:
+    def transaction(self, *, exclusive: bool = True, key: str | None = None) -> Iterator[SqliteDatabase]:
         """One transaction: BEGIN IMMEDIATE … COMMIT, or a savepoint inside the caller's; rolled back on error.
 
         IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading a read lock;
-        the busy timeout then makes the second one wait its turn (``exclusive`` changes nothing here:
-        SQLite has one writer at a time anyway).
+        the busy timeout then makes the second one wait its turn (``exclusive`` and ``key`` change nothing
+        here: SQLite has one writer at a time anyway).
         """
-        del exclusive
+        del exclusive, key
         conn = self.conn
         if conn.in_transaction:
             name = f"sp_{next(_savepoints)}"

@@ -199,7 +199,10 @@ def create_referral(db: sqlite_utils.Database, data: dict, principal: Principal 
     scope = principal.token_id if principal else "public"
     request_hash = _request_hash({"scope": scope, **data})
     person = data["person"]
-    with write_transaction(db):
+    # One writer per idempotency key (two instances given the same retry must agree on one referral);
+    # referrals without a key take no lock beyond their own rows on PostgreSQL.
+    key = f"referral:{scope}:{idempotency_key}" if idempotency_key is not None else None
+    with write_transaction(db, exclusive=key is not None, key=key):
         if idempotency_key is not None:
             earlier = referrals.find_idempotent(db, scope, idempotency_key)
             if earlier is not None:
