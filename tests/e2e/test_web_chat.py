@@ -75,6 +75,7 @@ def test_a_whole_self_referral_in_the_web_chat_by_keyboard_and_buttons(browser, 
     assert_no_axe_violations(page)
 
     page.get_by_role("button", name="Finding a job").click()
+    assert page.evaluate("document.activeElement.id") == "chat-input"  # not lost when the buttons go
     bot_says(page, "What do you get support with?")
     tick_and_continue(page, "Bipolar disorder")
     page.locator(".chat__message--user", has_text="Bipolar disorder").wait_for()

@@ -122,7 +122,8 @@
       button.type = "button";
       button.className = "nhsuk-button nhsuk-button--secondary";
       button.textContent = b.title;
-      button.addEventListener("click", function () { send(b.payload, b.title); });
+      // The pressed button goes away with the others: focus goes back to the message box, not to the page.
+      button.addEventListener("click", function () { send(b.payload, b.title); input.focus(); });
       group.appendChild(button);
     });
     log.appendChild(group);
@@ -174,6 +175,7 @@
       var value = {};
       value[custom.fact] = chosen.map(function (b) { return b.value; });
       send("/inform" + JSON.stringify(value), chosen.map(function (b) { return b.dataset.title; }).join(", "));
+      input.focus();
     });
     group.appendChild(done);
     log.appendChild(group);
