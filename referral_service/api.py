@@ -228,14 +228,43 @@ def _swagger_ui_dir() -> str:
 DOCS_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>API docs — NHS employment support referrals</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<style>
+/* Swagger UI's own colours fail WCAG 2.2 AA contrast: darker ones with the same meaning (NHS.UK palette). */
+.swagger-ui .info .title small { background: #4c6272; }
+.swagger-ui .info .title small.version-stamp { background: #007f3b; }
+.swagger-ui .info a.url, .swagger-ui .info a { color: #005eb8; }
+.swagger-ui .btn.authorize { color: #007f3b; border-color: #007f3b; }
+.swagger-ui .btn.authorize svg { fill: #007f3b; }
+.swagger-ui .opblock.opblock-post .opblock-summary-method { background: #007f3b; }
+.swagger-ui .opblock.opblock-get .opblock-summary-method { background: #005eb8; }
+.swagger-ui .opblock.opblock-put .opblock-summary-method { background: #8a4b00; }
+.swagger-ui .opblock.opblock-delete .opblock-summary-method { background: #b3261e; }
+.swagger-ui .opblock.opblock-patch .opblock-summary-method { background: #00695c; }
+.swagger-ui .btn.cancel { color: #b3261e; border-color: #b3261e; }
+.swagger-ui .btn.execute { background: #005eb8; border-color: #005eb8; }
+.swagger-ui .parameter__in, .swagger-ui .parameter__type, .swagger-ui .parameter__deprecated,
+.swagger-ui .prop-format, .swagger-ui .renderedMarkdown p { color: #4c6272; }
+</style></head>
 <body><div id="swagger-ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/docs/assets/docs-init.js"></script>
 </body></html>"""
 
-DOCS_INIT = ("window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, "
-             "persistAuthorization: true});")
+# deepLinking off: its links inside each operation's button are nested controls that screen readers and axe reject.
+DOCS_INIT = ("window.ui = SwaggerUIBundle({url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: false, "
+             "persistAuthorization: true});\n"
+             # Swagger UI leaves its request-body editor unlabelled and its scrolling examples unreachable by keyboard.
+             "new MutationObserver(() => {\n"
+             "  document.querySelectorAll('#swagger-ui textarea:not([aria-label])')"
+             ".forEach((t) => t.setAttribute('aria-label', 'Request body (JSON)'));\n"
+             "  document.querySelectorAll('#swagger-ui .highlight-code > pre:not([tabindex])')"
+             ".forEach((p) => p.setAttribute('tabindex', '0'));\n"
+             "  document.querySelectorAll('#swagger-ui tr[data-param-name] select:not([aria-label])')"
+             ".forEach((s) => s.setAttribute('aria-label', s.closest('tr').dataset.paramName));\n"
+             "  document.querySelectorAll('#swagger-ui .close-modal:not([aria-label])')"
+             ".forEach((b) => b.setAttribute('aria-label', 'Close'));\n"
+             "}).observe(document.getElementById('swagger-ui'), {childList: true, subtree: true});")
 
 
 def init_app(app: Flask) -> Api:

@@ -42,7 +42,7 @@ def live(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "client": app.test_client()}
+    yield {"url": f"http://127.0.0.1:{server.server_port}", "client": app.test_client(), "database": database}
     server.shutdown()
 
 
