@@ -143,3 +143,20 @@ def test_a_long_outpouring_ending_in_a_crisis_still_gets_the_crisis_help(client,
     text = " ".join(m.get("text") or "" for m in (response.get_json() if isinstance(response.get_json(), list) else []))
     assert "116 123" in text and "999" in text, f"{response.status_code}: {str(response.get_json())[:160]}"
     assert person.slots.get("risk_level") == "urgent"
+
+
+@pytest.mark.parametrize("answer, safe", [
+    ("no", True), ("/deny", True), ("nah im ok", True), ("i'm fine honestly, just fed up", True),
+    ("maybe", False), ("sometimes yeah", False), ("idk", False),
+])
+def test_only_an_answer_that_they_are_safe_resumes_after_the_direct_question(chat, answer, safe):
+    person = mid_form(chat)
+    asked = person.asked
+    person.say("wats the point in livin")
+    assert person.slots.get("risk_level") == "check"
+    person.say(answer)
+    if safe:
+        assert person.slots.get("risk_level") is None and person.asked == asked
+    else:
+        assert person.slots.get("risk_level") in ("check", "urgent") and person.asked is None
+        assert "116 123" in person.text
