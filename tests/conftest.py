@@ -19,8 +19,10 @@ from referral_service import create_app
 from referral_service.db import close_pools
 
 POSTGRES_BASE_URL = os.environ.get("TEST_DATABASE_URL") or None
-# Whole files that exercise SQLite itself (its file, its locks, its size cap); skipped on PostgreSQL.
-SQLITE_ONLY_FILES = ("tests/robustness/test_storage_faults.py", "tests/storage/test_read_only_recovery.py")
+# Whole files that exercise SQLite itself (its file, its locks, its size cap), or read the SQLite file
+# directly to check what a killed server left; skipped on PostgreSQL.
+SQLITE_ONLY_FILES = ("tests/robustness/test_storage_faults.py", "tests/storage/test_read_only_recovery.py",
+                     "tests/robustness/test_server_crash.py", "tests/service/test_referrals_server.py")
 
 # Property tests must not race the clock either: no per-example deadline, and a slow machine is not
 # a failed health check. The number of examples stays as each test sets it.
