@@ -141,6 +141,10 @@ class _Outcome:
         routes: list[dict[str, Any]] = []
         if "minimum_age" in criteria or (self.facts.get("age") is not None and self.facts["age"] < 18):
             routes.append(YOUNG_PEOPLE)
+        if self.facts.get("talking_therapies") in _IN_TALKING_THERAPIES and self.facts.get("wants_paid_work") is not False:
+            routes.append({"name": "Your NHS Talking Therapies service",
+                           "description": "You are already with NHS Talking Therapies: ask your therapist about an "
+                                          "Employment Adviser, who can help you with work alongside your therapy."})
         routes += [s for s in self.decision.get("signposting") or [] if s.get("name")]
         names = {r["name"] for r in routes}
         if self.facts.get("wants_paid_work") is not False:
