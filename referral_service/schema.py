@@ -68,9 +68,14 @@ def init_db_command() -> None:
     """Create or update the database schema (also done at every start)."""
     app = current_app._get_current_object()
     if not app.config.get("DATABASE_READ_ONLY"):
-        applied = _migrate_app(app)
-        click.echo(f"Applied {len(applied)} migration(s).")
-    click.echo(f"Database ready at {describe_target(app.config)}")
+        _migrate_app(app)  # usually nothing left: the app brought the schema up to date as it started
+    db = database.connect_for(app, **({"pooled": False} if database.is_postgres_url(database.database_target(app.config))
+                                      else {}))
+    try:
+        steps = len(migrations.applied(db))
+    finally:
+        db.close()
+    click.echo(f"Database ready at {describe_target(app.config)} ({steps} migration steps applied).")
 
 
 def init_app(app: Flask) -> None:
