@@ -160,3 +160,38 @@ def test_only_an_answer_that_they_are_safe_resumes_after_the_direct_question(cha
     else:
         assert person.slots.get("risk_level") in ("check", "urgent") and person.asked is None
         assert "116 123" in person.text
+
+
+# A second batch written after the first was answered (22:58): a fresh check that the lexicon generalises.
+FRESH_URGENT = [
+    "i'm going to take every pill in the house tonight", "ive been hurting myself with a blade since friday",
+    "gonna go to the woods and not come back", "i've decided tonight's the night, sorted everything",
+    "im going to throw myself off the balcony", "i have a bottle of pills in front of me rn", "tryna od again lol",
+    "i'm going to drown myself in the canal", "i wanna hang maself", "got the pills, got the vodka, done",
+    "im gonna make my dad pay, im getting the knife", "i want to strangle my flatmate",
+    "ive started cutting again", "i took an od last night and didnt tell anyone", "i want 2 die",
+    "ive planned my suicide for sunday", "just let me die", "i'm going to step in front of a bus",
+    "im gonna gas myself in the car", "i've been burning myself with cigarettes", "going to finish myself off",
+]
+FRESH_IDIOMS = [
+    "my feet are killing me after that shift", "im dead keen on the warehouse job", "i'd die for a job at the library",
+    "my laptop died halfway through the form", "the suspense is killing me, when will they ring",
+    "my dad died last year and i want to work to keep busy", "i cut my hours at work last month",
+    "i hurt my back lifting boxes at my old job", "i'm overdoing it, need to slow down", "dead end job, want something better",
+]
+
+
+@pytest.mark.parametrize("words", FRESH_URGENT)
+def test_fresh_wordings_at_risk_are_urgent(chat, words):
+    person = mid_form(chat)
+    person.say(words)
+    level = person.slots.get("risk_level")
+    assert level is not None, f"missed crisis: {words!r}"
+    assert level == "urgent" and person.asked is None and person.loop is None, (words, level)
+
+
+@pytest.mark.parametrize("words", FRESH_IDIOMS)
+def test_fresh_everyday_wordings_are_not_a_crisis(chat, words):
+    person = mid_form(chat)
+    person.say(words)
+    assert person.slots.get("risk_level") is None, words
