@@ -13,7 +13,7 @@ import marshmallow as ma
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..db import get_db, write_transaction
-from ..errors import Conflict, ValidationFailed
+from ..errors import DOMAIN_STATUS, Conflict, DomainError, ValidationFailed
 from ..referrals import after_access, service
 from ..referrals.outcome_routes import AssignSchema, JobEndSchema, JobStartSchema, MilestoneSchema
 from ..referrals.references import normalise_reference
@@ -80,6 +80,11 @@ def _list_page(template: str, action: str):
 @bp.route("/referrals/<reference>")
 @require_staff("service", "admin", "clinician")
 def referral_page(reference: str):
+    return _render_referral(reference)
+
+
+def _render_referral(reference: str, errors: dict | None = None, problem: str | None = None, status: int = 200):
+    """The referral's page; after a form with mistakes, the same page with an error summary and the fields marked."""
     user = current_user()
     db = get_db()
     referral = service.load_for(db, normalise_reference(reference), user.principal, "referral.read")
@@ -95,7 +100,32 @@ def referral_page(reference: str):
                            milestone_kinds=MILESTONE_LABELS, contact_with=referrals.CONTACT_WITH,
                            next_statuses=referrals.TRANSITIONS.get(referral["status"], ()),
                            channels=referrals.CONTACT_CHANNELS, message=request.args.get("done"),
-                           can_change=user.role in ("service", "admin"))
+                           can_change=user.role in ("service", "admin"), errors=errors or {}, problem=problem,
+                           form=request.form if errors else {}, form_errors_for=request.endpoint if errors else None,
+                           field_anchors=FIELD_ANCHORS), status
+
+
+# Where each field of the referral page's forms is, for the error summary's links.
+FIELD_ANCHORS = {"channel": "channel", "occurred_at": "occurred_on", "with": "with", "staff_id": "staff_id",
+                 "type": "type", "on": "milestone_on", "started_on": "started_on", "hours_per_week": "hours_per_week",
+                 "employer": "employer", "ended_on": "outcomes", "status": "top"}
+
+
+@bp.errorhandler(ValidationFailed)
+def _form_mistake(error: ValidationFailed):
+    """A form on the referral page with mistakes: show the page again, with what to correct."""
+    reference = (request.view_args or {}).get("reference")
+    if request.method != "POST" or not reference:
+        return error_pages.render(error.status, error.message, error.fields)
+    return _render_referral(reference, error.fields or {"_form": [error.message]}, error.message, 400)
+
+
+@bp.errorhandler(DomainError)
+def _domain_refusal(error: DomainError):
+    reference = (request.view_args or {}).get("reference")
+    if error.kind == "invalid" and request.method == "POST" and reference:
+        return _render_referral(reference, error.fields or {"_form": [error.message]}, error.message, 400)
+    return error_pages.render(DOMAIN_STATUS.get(error.kind, 422), error.message, error.fields)
 
 
 def _back(reference: str, done: str):
@@ -110,10 +140,21 @@ def _form_data(schema: ma.Schema, data: dict) -> dict:
         raise ValidationFailed("Check the details you entered.", fields=_flatten(error.messages)) from None
 
 
+# What to do when a required field is left empty, in words for the page (the API says "Missing data").
+REQUIRED = {"channel": "Choose how you contacted the person.", "status": "Choose what has happened.",
+            "staff_id": "Choose who to assign it to.", "type": "Choose which milestone was completed.",
+            "on": "Enter the date it was completed.", "started_on": "Enter the first day of paid work.",
+            "hours_per_week": "Enter the hours a week, for example 16.", "ended_on": "Enter the last day in the job."}
+
+
 def _flatten(messages) -> dict[str, list[str]]:
     if not isinstance(messages, dict):
         return {"_form": [str(m) for m in messages]}
-    return {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()}
+    flat = {}
+    for name, value in messages.items():
+        problems = [str(m) for m in (value if isinstance(value, list) else [value])]
+        flat[name] = [REQUIRED.get(name, m) if m.startswith("Missing data") else m for m in problems]
+    return flat
 
 
 def _changing(reference: str, action: str) -> dict:

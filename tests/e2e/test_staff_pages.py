@@ -115,6 +115,9 @@ def test_a_service_works_a_referral_from_the_inbox_to_access(browser, live, widt
 
     page.get_by_role("button", name="Accept: the person agreed to start").click()
     page.get_by_text("The status is updated.").wait_for()
+    page.get_by_role("button", name="Record the contact").click()  # no channel chosen
+    page.locator(".nhsuk-error-summary").get_by_role("link", name="Choose how you contacted the person.").wait_for()
+    check_page(page, "referral-form-error", width)
     page.get_by_label("Phone call").check()
     page.get_by_label("At this contact the person agreed to start").check()
     page.get_by_role("button", name="Record the contact").click()

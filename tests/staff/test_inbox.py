@@ -129,6 +129,7 @@ def test_after_access_assignment_milestones_and_jobs_are_recorded_with_the_forms
     job_id = re.search(rf"/referrals/{reference}/jobs/([^/]+)/end", html).group(1)
     too_early = client.post(f"/referrals/{reference}/jobs/{job_id}/end", data={"ended_on": "2026-10-01", "csrf_token": token})
     assert too_early.status_code == 400 and "cannot end before it started" in too_early.get_data(as_text=True)
+    assert "There is a problem" in too_early.get_data(as_text=True)  # the referral page again, not a dead end
     assert client.post(f"/referrals/{reference}/jobs/{job_id}/end",
                        data={"ended_on": "2026-11-20", "csrf_token": token}).status_code == 303
     assert "20 November 2026" in client.get(f"/referrals/{reference}").get_data(as_text=True)
@@ -139,7 +140,10 @@ def test_a_contact_form_with_a_future_date_or_no_channel_is_explained(client, sh
     sign_in(client, sheffield_user)
     token = csrf_from(client.get(f"/referrals/{reference}"))
     no_channel = client.post(f"/referrals/{reference}/contacts", data={"csrf_token": token})
-    assert no_channel.status_code == 400 and "Check the details you entered" in no_channel.get_data(as_text=True)
+    page = no_channel.get_data(as_text=True)
+    assert no_channel.status_code == 400 and "There is a problem" in page and 'href="#channel"' in page
+    assert f"Referral {reference}" in page and "<title>Error: " in page
     future = client.post(f"/referrals/{reference}/contacts",
                          data={"channel": "phone", "occurred_on": "2099-01-01", "csrf_token": token})
-    assert future.status_code == 400
+    assert future.status_code == 400 and 'href="#occurred_on"' in future.get_data(as_text=True)
+    assert 'value="2099-01-01"' in future.get_data(as_text=True)  # what was typed is kept
