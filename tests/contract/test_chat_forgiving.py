@@ -167,3 +167,48 @@ def test_facts_given_on_someone_elses_behalf_are_kept_too(chat, opening, facts):
     slots = person.slots
     for fact, value in facts.items():
         assert slots.get(fact) == value, (fact, slots.get(fact), person.text[:200])
+
+
+REFERRAL_ANSWERS = {**ANSWERS, "postcode": "S11 8NY", "first_name": "its Charlie", "phone": "07700 900456",
+                    "consent_share_with_service": "yes thats fine", "consent_sms": "no thanks",
+                    "talking_therapies": "no", "right_to_work_uk": "yes"}
+
+
+def test_a_whole_chat_ends_in_a_referral_the_service_can_read(app, chat, client):
+    from .conftest import SHEFFIELD_SMI, token
+
+    person = chat("whole")
+    person.say("need help gettin a job")
+    person.say("bipolar n anxiety")
+    for _ in range(20):
+        slot = person.asked
+        if person.slots.get("referral_reference"):
+            break
+        if slot == "chosen_pathway":
+            person.say(person.buttons[0]["payload"])
+            continue
+        assert slot in REFERRAL_ANSWERS, (slot, person.text)
+        person.say(REFERRAL_ANSWERS[slot])
+    reference = person.slots.get("referral_reference")
+    assert reference and reference in person.text
+    referral = client.get(f"/api/v1/referrals/{reference}", headers=token(app, "service", SHEFFIELD_SMI))
+    assert referral.status_code == 200
+    body = referral.get_json()
+    assert body["pathway"] == "ips_smi" and body["service"]["id"] == SHEFFIELD_SMI
+    assert sorted(body["facts"]["conditions"]) == ["anxiety", "bipolar"]
+    assert (body.get("person") or {}).get("first_name") == "Charlie"
+
+
+def test_change_my_postcode_after_the_result_finds_the_new_areas_service(chat):
+    person = chat("move")
+    person.say("need help gettin a job")
+    person.say("psychosis")
+    for _ in range(12):
+        if person.asked in (None, "chosen_pathway"):
+            break
+        person.say(REFERRAL_ANSWERS[person.asked])
+    assert "Sheffield" in person.text
+    person.say("actually can i change my postcode")
+    assert person.asked == "postcode"
+    person.say("B15 2TT")
+    assert "Birmingham" in person.text and "Sheffield" not in person.text
