@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -103,7 +104,11 @@ class ValidateEligibilityForm(FormValidationAction):
         return _yes_no("reached_state_pension_age", value, tracker, dispatcher)
 
     def validate_age(self, value, dispatcher, tracker, domain):
-        return _read("age", value, tracker, dispatcher, answers.read_age, "utter_invalid_age")
+        # A number that is not an age ("150") gets the range message; words get "as a number".
+        numbers = re.findall(r"\d+", str(value)) if not isinstance(value, bool) else []
+        invalid = "utter_invalid_age_range" if len(numbers) == 1 and "utter_invalid_age_range" in domain.get(
+            "responses", {}) else "utter_invalid_age"
+        return _read("age", value, tracker, dispatcher, answers.read_age, invalid)
 
     def validate_postcode(self, value, dispatcher, tracker, domain):
         return _read("postcode", value, tracker, dispatcher, answers.read_postcode, "utter_invalid_postcode")

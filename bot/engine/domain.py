@@ -64,6 +64,9 @@ def questions_from_rules() -> dict[str, list[dict[str, Any]]]:
         invalid = (getattr(vocabulary[name], "errors", None) or {}).get("invalid") if name in vocabulary else None
         if invalid:
             responses[f"utter_invalid_{name}"] = [{"text": invalid.rstrip(".") + "."}]
+    out_of_range = (getattr(vocabulary["age"], "errors", None) or {}).get("range") if "age" in vocabulary else None
+    if out_of_range:
+        responses["utter_invalid_age_range"] = [{"text": out_of_range.rstrip(".") + "."}]
     return responses
 
 
