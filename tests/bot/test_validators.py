@@ -41,7 +41,7 @@ GOOD = [
     ("employment_status", "not working", "out_of_work"),
 ]
 BAD = [
-    ("age", "old enough", "utter_invalid_age"), ("age", "250", "utter_invalid_age"),
+    ("age", "old enough", "utter_invalid_age"), ("age", "250", "utter_invalid_age_range"),
     ("postcode", "Sheffield", "utter_invalid_postcode"), ("postcode", "ZZ99", "utter_invalid_postcode"),
     ("conditions", "purple", "utter_invalid_conditions"), ("wants_paid_work", "banana", "utter_invalid_yes_no"),
     ("talking_therapies", "hmm", "utter_invalid_choice"), ("employment_status", "purple", "utter_invalid_choice"),
