@@ -16,7 +16,13 @@ import logging
 from dataclasses import dataclass
 
 from .classifier import CHECK_THRESHOLD, RiskClassifier, default_classifier
-from .lexicon import CHECK, URGENT, Lexicon, default_lexicon
+from .lexicon import CHECK, URGENT, Lexicon, LexiconMatch, default_lexicon
+from .normalise import MAX_CHARS
+
+# A long message is read in overlapping windows, so a crisis at the end of a long outpouring is found
+# as surely as one at the start (each window is matched as a message of its own).
+WINDOW_OVERLAP = 400
+_LEVEL_RANK = {URGENT: 2, CHECK: 1}
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +70,7 @@ def assess_risk(text: str | None, *, use_classifier: bool = True, lexicon: Lexic
         return NO_RISK
     text = str(text)
     lexicon = lexicon or default_lexicon()
-    found = lexicon.match(text)
+    found = _most_serious(lexicon.match(window) for window in _windows(text))
     result = RiskAssessment(found.level, found.category, found.phrase, found.negated) if found else NO_RISK
     if not use_classifier or result.level is not None:
         return result
@@ -76,3 +82,20 @@ def assess_risk(text: str | None, *, use_classifier: bool = True, lexicon: Lexic
     if result.level is None and reading.p_at_risk >= CHECK_THRESHOLD:
         return RiskAssessment(CHECK, reading.category, "classifier")
     return result
+
+
+def _windows(text: str) -> list[str]:
+    """The whole text, in windows of at most MAX_CHARS that overlap by WINDOW_OVERLAP characters."""
+    if len(text) <= MAX_CHARS:
+        return [text]
+    step = MAX_CHARS - WINDOW_OVERLAP
+    return [text[start:start + MAX_CHARS] for start in range(0, len(text) - WINDOW_OVERLAP, step)]
+
+
+def _most_serious(matches) -> LexiconMatch | None:
+    """The most serious of the windows' matches (urgent before check; the first of equals)."""
+    best = None
+    for match in matches:
+        if match is not None and (best is None or _LEVEL_RANK.get(match.level, 0) > _LEVEL_RANK.get(best.level, 0)):
+            best = match
+    return best

@@ -12,6 +12,7 @@ from flask import current_app, request
 
 from bot.client import reset_client, use_client
 from bot.engine import default_assistant
+from bot.safety import assess_risk
 from rules import default_engine
 
 from ..api import Blueprint
@@ -60,7 +61,9 @@ def webhook(data):
     A button's payload (``/intent{"slot": "value"}``) sent back as the message is understood.
     ``metadata.campaign`` and ``metadata.service`` come from a tracked link to the web chat."""
     text = data["message"]
-    if len(text) > MAX_MESSAGE_CHARS:
+    # Risk first, even for a message too long to read as an answer: someone pouring their heart out
+    # at length gets the crisis help, never a "too long" error.
+    if len(text) > MAX_MESSAGE_CHARS and not assess_risk(text).at_risk:
         raise MessageTooLong()
     started = time.perf_counter()
     assistant = default_assistant()
