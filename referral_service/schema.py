@@ -1,7 +1,8 @@
 """Every migration set, listed once, in the order they run; applied at start (``schema.init_app``).
 
-A new storage module adds its ``migrations`` here. Sets still registered the older way
-(``db.register_migrations`` on import) run after these, in the order they were imported.
+A new storage module declares ``migrations = Migrations("name")`` and is added to this list (at the end:
+an existing database records which steps ran by set and step name). Sets registered the older way
+(``db.register_migrations``) would run after these.
 """
 
 from __future__ import annotations
@@ -10,11 +11,21 @@ import click
 from flask import Flask, current_app
 
 from . import db as database
-from . import (
-    migrations,
-    storage,  # noqa: F401 - imports every storage module, so older-style sets are registered
+from . import migrations
+from .storage import (
+    audit,
+    campaigns,
+    consents,
+    contacts,
+    conversations,
+    outbox,
+    outcomes,
+    referrals,
+    safety_events,
+    staff,
+    tokens,
+    users,
 )
-from .storage import audit, campaigns, consents, contacts, conversations, outbox, referrals, safety_events, tokens
 
 
 def migration_sets() -> list:
@@ -29,6 +40,9 @@ def migration_sets() -> list:
         referrals.migrations,
         tokens.migrations,
         safety_events.migrations,
+        outcomes.migrations,
+        staff.migrations,
+        users.migrations,
     ]
     names = {m.name for m in listed}
     return listed + [m for m in database.registered_migrations() if m.name not in names]

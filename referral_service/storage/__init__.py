@@ -1,4 +1,4 @@
-"""Storage modules, one per aggregate. Each owns its SQL and registers its migrations on import."""
+"""Storage modules, one per aggregate: all SQL lives here. Their migration sets are listed, in order, in ``schema.py``."""
 
 from . import (
     audit,  # noqa: F401

@@ -10,19 +10,18 @@ import hashlib
 import logging
 from datetime import UTC, datetime
 
-import sqlite_utils
 from flask import current_app, has_app_context
-from sqlite_utils.migrations import Migrations
 
-from ..db import register_migrations
+from ..db import Database
+from ..migrations import Migrations
 
-migrations = register_migrations(Migrations("audit"))
+migrations = Migrations("audit")
 log = logging.getLogger(__name__)
 PUBLIC = "public"
 
 
 @migrations()
-def create_audit_log(db: sqlite_utils.Database) -> None:
+def create_audit_log(db: Database) -> None:
     db.execute(
         """
         create table audit_log (
@@ -53,7 +52,7 @@ def safe_target(target: str | None) -> str | None:
     return target
 
 
-def record(db: sqlite_utils.Database, *, actor: str | None, role: str | None, action: str,
+def record(db: Database, *, actor: str | None, role: str | None, action: str,
            target: str | None = None, service_id: str | None = None, outcome: str = "ok") -> None:
     """Append one audit row (inside the caller's transaction if there is one, else committed at once).
 
@@ -97,7 +96,7 @@ def _to_log(row: dict, why: str) -> None:
     log.warning("audit_to_log", extra={**row, "why": why})
 
 
-def entries(db: sqlite_utils.Database, target: str | None = None, limit: int = 500) -> list[dict]:
+def entries(db: Database, target: str | None = None, limit: int = 500) -> list[dict]:
     """Audit rows, newest first (for one target if given)."""
     if target is not None:
         return list(db.query("select * from audit_log where target = ? order by id desc limit ?",

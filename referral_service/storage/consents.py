@@ -14,20 +14,18 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
-
 from consent import ALL_SERVICES, GRANTED, SMS_PROMOTIONS, WITHDRAWN, ConsentRecord, PolicyAnswer, sms_keywords
 from consent.policy import awaits_person, may
 from consent.records import iso, utc
 
-from ..db import register_migrations, write_transaction
+from ..db import Database, write_transaction
+from ..migrations import Migrations
 
-migrations = register_migrations(Migrations("consents"))
+migrations = Migrations("consents")
 
 
 @migrations()
-def create_consent_tables(db: sqlite_utils.Database) -> None:
+def create_consent_tables(db: Database) -> None:
     db.execute(
         """
         create table consent_records (
@@ -78,7 +76,7 @@ def create_consent_tables(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def consent_current_covering_index(db: sqlite_utils.Database) -> None:
+def consent_current_covering_index(db: Database) -> None:
     # A campaign preview asks for the current SMS consent of up to a million numbers: one covering
     # index seek each, with no lookup into the table.
     db.execute("create index consent_current_covering on consent_current "
@@ -86,13 +84,13 @@ def consent_current_covering_index(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def consent_evidence(db: sqlite_utils.Database) -> None:
+def consent_evidence(db: Database) -> None:
     # JSON: what makes a record checkable besides its wording (e.g. the services a texted STOP withdrew).
     db.execute("alter table consent_records add column evidence text")
 
 
 @contextlib.contextmanager
-def atomic(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def atomic(db: Database) -> Iterator[Database]:
     """One transaction: a savepoint inside the caller's transaction, else BEGIN IMMEDIATE … COMMIT."""
     if db.conn.in_transaction:
         with db.atomic():
@@ -103,7 +101,7 @@ def atomic(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 def record_consent(
-    db: sqlite_utils.Database,
+    db: Database,
     *,
     subject: str,
     purpose: str,
@@ -155,7 +153,7 @@ def record_consent(
     return row
 
 
-def _upsert_current(db: sqlite_utils.Database, row: dict) -> None:
+def _upsert_current(db: Database, row: dict) -> None:
     # A back-dated record (an import of an older opt-in) must not override a newer decision.
     db.execute(
         """
@@ -179,12 +177,12 @@ _RECORD_COLUMNS = (
 _JOINED_COLUMNS = ", ".join("r." + c.strip() for c in _RECORD_COLUMNS.split(","))
 
 
-def _history(db: sqlite_utils.Database, subject: str, purpose: str) -> list[ConsentRecord]:
+def _history(db: Database, subject: str, purpose: str) -> list[ConsentRecord]:
     return _records(db.query(f"select {_RECORD_COLUMNS} from consent_records where subject = ? and purpose = ?",
                              [subject, purpose]))
 
 
-def pending_confirmation(db: sqlite_utils.Database, subject: str, purpose: str, service_id: str | None) -> dict | None:
+def pending_confirmation(db: Database, subject: str, purpose: str, service_id: str | None) -> dict | None:
     """The latest grant recorded for the person by someone else after their own withdrawal, still waiting for the
     person to confirm it (None when there is none, or when something the person did since has settled it)."""
     history = sorted(_history(db, subject, purpose), key=lambda r: (r.recorded_at, r.id))
@@ -210,7 +208,7 @@ def _records(rows: Iterable[dict]) -> list[ConsentRecord]:
 
 
 def current_consent(
-    db: sqlite_utils.Database, subject: str, purpose: str, service_id: str | None, now: datetime | None = None
+    db: Database, subject: str, purpose: str, service_id: str | None, now: datetime | None = None
 ) -> PolicyAnswer:
     """May we do ``purpose`` for ``subject`` with ``service_id`` now? (consent.policy.may on the stored state).
 
@@ -233,7 +231,7 @@ def current_consent(
 
 
 def current_consents(
-    db: sqlite_utils.Database, subjects: Iterable[str], purpose: str, service_id: str | None
+    db: Database, subjects: Iterable[str], purpose: str, service_id: str | None
 ) -> dict[str, PolicyAnswer]:
     """``current_consent`` for many subjects at once (e.g. a campaign's audience): subject -> answer."""
     subjects = list(dict.fromkeys(subjects))
@@ -254,7 +252,7 @@ def current_consents(
     return {s: may(purpose, records, service_id) for s, records in by_subject.items()}
 
 
-def consent_history(db: sqlite_utils.Database, subject: str) -> list[dict]:
+def consent_history(db: Database, subject: str) -> list[dict]:
     """Every consent record for a subject, oldest first (withdrawals included: history is never deleted)."""
     return [
         ConsentRecord.from_dict(row).to_dict()
@@ -264,7 +262,7 @@ def consent_history(db: sqlite_utils.Database, subject: str) -> list[dict]:
     ]
 
 
-def consent_state(db: sqlite_utils.Database, subject: str) -> list[dict]:
+def consent_state(db: Database, subject: str) -> list[dict]:
     """The current decision per purpose and service scope for a subject."""
     return list(db.query(
         "select purpose, service_scope, decision, recorded_at, record_id from consent_current "
@@ -273,7 +271,7 @@ def consent_state(db: sqlite_utils.Database, subject: str) -> list[dict]:
     ))
 
 
-def rebuild_current(db: sqlite_utils.Database) -> int:
+def rebuild_current(db: Database) -> int:
     """Recompute consent_current from the history (the history is the truth); return the rows written."""
     with atomic(db):
         db.execute("delete from consent_current")
@@ -288,7 +286,7 @@ def rebuild_current(db: sqlite_utils.Database) -> int:
     return db.execute("select count(*) from consent_current").fetchone()[0]
 
 
-def sms_records(db: sqlite_utils.Database, phone_e164: str) -> list[ConsentRecord]:
+def sms_records(db: Database, phone_e164: str) -> list[ConsentRecord]:
     """Every SMS-promotions consent record for a mobile number (all services), oldest first."""
     return _records(db.query(
         f"select {_RECORD_COLUMNS} from consent_records where subject = ? and purpose = ? order by recorded_at, id",
@@ -296,7 +294,7 @@ def sms_records(db: sqlite_utils.Database, phone_e164: str) -> list[ConsentRecor
     ))
 
 
-def record_sms_stop(db: sqlite_utils.Database, phone_e164: str, how: str, *, asked_reply_yes: bool) -> list[str]:
+def record_sms_stop(db: Database, phone_e164: str, how: str, *, asked_reply_yes: bool) -> list[str]:
     """A number opted out by text (or the carrier reported it had): withdraw SMS consent for every service at once,
     recording which services' consent this STOP withdrew, and whether our answer asked it to reply YES to undo it.
 
@@ -310,7 +308,7 @@ def record_sms_stop(db: sqlite_utils.Database, phone_e164: str, how: str, *, ask
     return withdrew
 
 
-def restore_sms_after_stop(db: sqlite_utils.Database, phone_e164: str, keyword: str) -> list[str]:
+def restore_sms_after_stop(db: Database, phone_e164: str, keyword: str) -> list[str]:
     """A re-opt-in by text: grant SMS consent again to exactly the services the STOP in force took away (see
     consent.sms_keywords). Returns the service scopes given back (empty: nothing to give back)."""
     records = sms_records(db, phone_e164)
@@ -325,7 +323,7 @@ def restore_sms_after_stop(db: sqlite_utils.Database, phone_e164: str, keyword: 
     return restored
 
 
-def yes_answers_our_question(db: sqlite_utils.Database, phone_e164: str, last_text_sent_at: str | None) -> bool:
+def yes_answers_our_question(db: Database, phone_e164: str, last_text_sent_at: str | None) -> bool:
     """Whether a bare YES from this number answers the question our reply to its STOP asked."""
     return sms_keywords.yes_answers_our_question(sms_records(db, phone_e164),
                                                  utc(last_text_sent_at) if last_text_sent_at else None)

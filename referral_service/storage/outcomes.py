@@ -10,12 +10,10 @@ import secrets
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from ..db import Database
+from ..migrations import Migrations
 
-from ..db import register_migrations
-
-migrations = register_migrations(Migrations("outcomes"))
+migrations = Migrations("outcomes")
 
 MILESTONES = ("vocational_profile", "action_plan")
 
@@ -25,7 +23,7 @@ def _now() -> str:
 
 
 @migrations()
-def create_outcome_tables(db: sqlite_utils.Database) -> None:
+def create_outcome_tables(db: Database) -> None:
     db.execute(
         """
         create table referral_milestones (
@@ -56,7 +54,7 @@ def create_outcome_tables(db: sqlite_utils.Database) -> None:
     db.execute("create index referral_jobs_reference on referral_jobs (reference, started_on)")
 
 
-def set_milestone(db: sqlite_utils.Database, reference: str, kind: str, on: date, *, recorded_by: str | None) -> bool:
+def set_milestone(db: Database, reference: str, kind: str, on: date, *, recorded_by: str | None) -> bool:
     """Record (or correct the date of) a milestone; True when it is new."""
     if kind not in MILESTONES:
         raise ValueError(f"milestone must be one of {', '.join(MILESTONES)}")
@@ -71,13 +69,13 @@ def set_milestone(db: sqlite_utils.Database, reference: str, kind: str, on: date
     return not exists
 
 
-def milestones(db: sqlite_utils.Database, reference: str) -> dict[str, str]:
+def milestones(db: Database, reference: str) -> dict[str, str]:
     """{type: ISO date} of a referral's milestones."""
     return {kind: on for kind, on in db.execute(
         "select type, on_date from referral_milestones where reference = ?", [reference]).fetchall()}
 
 
-def add_job(db: sqlite_utils.Database, reference: str, *, started_on: date, hours_per_week: float,
+def add_job(db: Database, reference: str, *, started_on: date, hours_per_week: float,
             employer: str | None, recorded_by: str | None) -> dict:
     """Record a job start; return the job."""
     job_id = "job_" + secrets.token_hex(6)
@@ -92,25 +90,25 @@ def add_job(db: sqlite_utils.Database, reference: str, *, started_on: date, hour
 _JOB_COLUMNS = "id, reference, started_on, hours_per_week, employer, ended_on"
 
 
-def get_job(db: sqlite_utils.Database, reference: str, job_id: str) -> dict | None:
+def get_job(db: Database, reference: str, job_id: str) -> dict | None:
     rows = list(db.query(f"select {_JOB_COLUMNS} from referral_jobs where reference = ? and id = ?",
                          [reference, job_id]))
     return rows[0] if rows else None
 
 
-def end_job(db: sqlite_utils.Database, reference: str, job_id: str, ended_on: date) -> dict:
+def end_job(db: Database, reference: str, job_id: str, ended_on: date) -> dict:
     db.execute("update referral_jobs set ended_on = ?, ended_recorded_at = ? where reference = ? and id = ?",
                [ended_on.isoformat(), _now(), reference, job_id])
     return get_job(db, reference, job_id)
 
 
-def jobs(db: sqlite_utils.Database, reference: str) -> list[dict]:
+def jobs(db: Database, reference: str) -> list[dict]:
     """A referral's jobs, earliest start first."""
     return list(db.query(f"select {_JOB_COLUMNS} from referral_jobs where reference = ? order by started_on, id",
                          [reference]))
 
 
-def for_references(db: sqlite_utils.Database, references: list[str]) -> tuple[dict, dict]:
+def for_references(db: Database, references: list[str]) -> tuple[dict, dict]:
     """Milestones and jobs of many referrals at once: ({reference: {type: date}}, {reference: [job, …]})."""
     found_milestones: dict[str, dict[str, str]] = defaultdict(dict)
     found_jobs: dict[str, list[dict]] = defaultdict(list)
@@ -127,7 +125,7 @@ def for_references(db: sqlite_utils.Database, references: list[str]) -> tuple[di
     return found_milestones, found_jobs
 
 
-def forget_employers(db: sqlite_utils.Database, references: list[str]) -> None:
+def forget_employers(db: Database, references: list[str]) -> None:
     """Remove employers' names from these referrals' jobs (retention: they can identify the person)."""
     for start in range(0, len(references), 500):
         chunk = references[start:start + 500]

@@ -10,13 +10,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
-
-from ..db import register_migrations
+from ..db import Database
+from ..migrations import Migrations
 from ..reports.financial_year import uk_date
 
-migrations = register_migrations(Migrations("referrals"))
+migrations = Migrations("referrals")
 
 STATUSES = ("received", "contacted", "accepted", "first_appointment_attended", "declined", "closed")
 # Where a referral may go next. declined and closed are the ends of the road.
@@ -45,7 +43,7 @@ def now_iso() -> str:
 
 
 @migrations()
-def create_referral_tables(db: sqlite_utils.Database) -> None:
+def create_referral_tables(db: Database) -> None:
     db.execute(
         """
         create table referrals (
@@ -108,7 +106,7 @@ def create_referral_tables(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def access_by_agreement_and_staff(db: sqlite_utils.Database) -> None:
+def access_by_agreement_and_staff(db: Database) -> None:
     """Contacts record whether the person agreed to start, and who the contact was with; referrals
     record the employment specialist they are assigned to."""
     db.execute("alter table referral_events add column agreed_to_start integer")
@@ -134,11 +132,11 @@ def _decode(row: dict | None) -> dict | None:
     return row
 
 
-def reference_exists(db: sqlite_utils.Database, reference: str) -> bool:
+def reference_exists(db: Database, reference: str) -> bool:
     return db.execute("select 1 from referrals where reference = ?", [reference]).fetchone() is not None
 
 
-def insert_referral(db: sqlite_utils.Database, referral: dict[str, Any]) -> dict:
+def insert_referral(db: Database, referral: dict[str, Any]) -> dict:
     """Store a new referral (status received) and its first event; return it as read back."""
     at = referral.get("created_at") or now_iso()
     row = {
@@ -168,12 +166,12 @@ def insert_referral(db: sqlite_utils.Database, referral: dict[str, Any]) -> dict
     return get_referral(db, row["reference"])
 
 
-def get_referral(db: sqlite_utils.Database, reference: str) -> dict | None:
+def get_referral(db: Database, reference: str) -> dict | None:
     rows = list(db.query(f"select {', '.join(_PUBLIC_COLUMNS)} from referrals where reference = ?", [reference]))
     return _decode(rows[0]) if rows else None
 
 
-def list_referrals(db: sqlite_utils.Database, *, service_id: str | None = None, status: str | None = None,
+def list_referrals(db: Database, *, service_id: str | None = None, status: str | None = None,
                    referrer_token_id: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
     """Referrals newest first, optionally for one service, status and/or referrer."""
     where, params = [], []
@@ -193,7 +191,7 @@ def list_referrals(db: sqlite_utils.Database, *, service_id: str | None = None, 
     return [_decode(r) for r in db.query(sql, [*params, limit, offset])]
 
 
-def events(db: sqlite_utils.Database, reference: str) -> list[dict]:
+def events(db: Database, reference: str) -> list[dict]:
     """A referral's status changes and contacts, in the order they were recorded."""
     return [
         {**row, "counts_as_access": bool(row["counts_as_access"]),
@@ -223,7 +221,7 @@ class TransitionNotAllowed(ValueError):
     """A status change the workflow does not allow."""
 
 
-def change_status(db: sqlite_utils.Database, reference: str, to_status: str, *, recorded_by: str | None,
+def change_status(db: Database, reference: str, to_status: str, *, recorded_by: str | None,
                   occurred_at: str | None = None) -> dict:
     """Move a referral along the workflow; raise TransitionNotAllowed for a move it does not allow.
 
@@ -249,7 +247,7 @@ def change_status(db: sqlite_utils.Database, reference: str, to_status: str, *, 
     return get_referral(db, reference)
 
 
-def record_contact(db: sqlite_utils.Database, reference: str, channel: str, *, recorded_by: str | None,
+def record_contact(db: Database, reference: str, channel: str, *, recorded_by: str | None,
                    occurred_at: str | None = None, agreed_to_start: bool | None = None,
                    contact_with: str = "person") -> tuple[dict, bool]:
     """Record a contact. Return (referral, whether this contact is now the referral's access).
@@ -293,7 +291,7 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _refresh_access(db: sqlite_utils.Database, reference: str) -> int | None:
+def _refresh_access(db: Database, reference: str) -> int | None:
     """Make the earliest qualifying contact the access (flag and ``accessed_at``); return its event id."""
     rows = db.execute(
         "select id, occurred_at from referral_events where reference = ? and qualifies_for_access = 1", [reference]
@@ -307,7 +305,7 @@ def _refresh_access(db: sqlite_utils.Database, reference: str) -> int | None:
     return event_id
 
 
-def assign(db: sqlite_utils.Database, reference: str, staff_id: str | None) -> dict:
+def assign(db: Database, reference: str, staff_id: str | None) -> dict:
     """Assign the referral to an employment specialist (or unassign with None)."""
     db.execute("update referrals set assigned_staff_id = ?, updated_at = ? where reference = ?",
                [staff_id, now_iso(), reference])
@@ -316,7 +314,7 @@ def assign(db: sqlite_utils.Database, reference: str, staff_id: str | None) -> d
 
 # --- idempotency ---------------------------------------------------------------------------------
 
-def find_idempotent(db: sqlite_utils.Database, scope: str, key: str) -> dict | None:
+def find_idempotent(db: Database, scope: str, key: str) -> dict | None:
     row = db.execute(
         "select request_hash, reference, response_json from idempotency_keys where scope = ? and key = ?", [scope, key]
     ).fetchone()
@@ -325,7 +323,7 @@ def find_idempotent(db: sqlite_utils.Database, scope: str, key: str) -> dict | N
     return {"request_hash": row[0], "reference": row[1], "response": json.loads(row[2])}
 
 
-def save_idempotent(db: sqlite_utils.Database, scope: str, key: str, request_hash: str, reference: str,
+def save_idempotent(db: Database, scope: str, key: str, request_hash: str, reference: str,
                     response: dict) -> None:
     db.execute(
         "insert into idempotency_keys (scope, key, request_hash, reference, response_json, created_at) "
@@ -336,7 +334,7 @@ def save_idempotent(db: sqlite_utils.Database, scope: str, key: str, request_has
 
 # --- questions other features ask -----------------------------------------------------------------
 
-def already_referred(db: sqlite_utils.Database, phone_e164: str, service_id: str | None = None) -> bool:
+def already_referred(db: Database, phone_e164: str, service_id: str | None = None) -> bool:
     """Whether a referral exists for this mobile (to this service, if given) — SMS campaigns skip them."""
     if service_id is None:
         row = db.execute("select 1 from referrals where phone_e164 = ? limit 1", [phone_e164]).fetchone()
@@ -346,7 +344,7 @@ def already_referred(db: sqlite_utils.Database, phone_e164: str, service_id: str
     return row is not None
 
 
-def campaign_conversions(db: sqlite_utils.Database, campaign_id: str) -> int:
+def campaign_conversions(db: Database, campaign_id: str) -> int:
     """How many referrals came from an SMS campaign."""
     return db.execute("select count(*) from referrals where campaign_id = ?", [campaign_id]).fetchone()[0]
 
@@ -356,7 +354,7 @@ def campaign_conversions(db: sqlite_utils.Database, campaign_id: str) -> int:
 REPORT_DIMENSIONS = ("pathway", "source", "service_id", "month", "status", "ethnicity")
 
 
-def report_counts(db: sqlite_utils.Database, *, service_id: str | None = None, since: str | None = None,
+def report_counts(db: Database, *, service_id: str | None = None, since: str | None = None,
                   until: str | None = None) -> dict[str, Any]:
     """Counts of referrals (by the month they were made) by each dimension, plus accesses (by the month
     of the access); ``since``/``until`` are months (YYYY-MM)."""
@@ -400,7 +398,7 @@ def report_counts(db: sqlite_utils.Database, *, service_id: str | None = None, s
 
 # --- retention -------------------------------------------------------------------------------------
 
-def anonymise_finished(db: sqlite_utils.Database, finished_before: str) -> list[str]:
+def anonymise_finished(db: Database, finished_before: str) -> list[str]:
     """Remove the personal details of referrals declined or closed before the given time.
 
     What stays is what the reports count (pathway, service, source, campaign, status, month,
@@ -428,13 +426,13 @@ def anonymise_finished(db: sqlite_utils.Database, finished_before: str) -> list[
     return references
 
 
-def purge_idempotency_keys(db: sqlite_utils.Database, created_before: str) -> int:
+def purge_idempotency_keys(db: Database, created_before: str) -> int:
     return db.execute("delete from idempotency_keys where created_at < ?", [created_before]).rowcount
 
 
 # --- after access: rows for outcome reports, caseloads and the MHSDS extract ----------------------
 
-def for_outcomes(db: sqlite_utils.Database, *, service_id: str | None = None) -> list[dict]:
+def for_outcomes(db: Database, *, service_id: str | None = None) -> list[dict]:
     """Every referral (of one service, if given) with what the outcome figures need — no name or phone."""
     sql = ("select reference, pathway, service_id, status, source, ethnicity, facts_json, created_at, accessed_at, "
            "finished_at, assigned_staff_id from referrals")
@@ -451,7 +449,7 @@ def for_outcomes(db: sqlite_utils.Database, *, service_id: str | None = None) ->
     return rows
 
 
-def contacts_for(db: sqlite_utils.Database, references: list[str]) -> list[dict]:
+def contacts_for(db: Database, references: list[str]) -> list[dict]:
     """Contacts (with the person or an employer) of many referrals, in the order recorded."""
     found: list[dict] = []
     for start in range(0, len(references), 500):

@@ -8,12 +8,10 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from ..db import Database
+from ..migrations import Migrations
 
-from ..db import register_migrations
-
-migrations = register_migrations(Migrations("staff"))
+migrations = Migrations("staff")
 
 ROLES = ("employment_specialist", "team_leader")
 
@@ -23,7 +21,7 @@ def _now() -> str:
 
 
 @migrations()
-def create_staff_tables(db: sqlite_utils.Database) -> None:
+def create_staff_tables(db: Database) -> None:
     db.execute(
         """
         create table service_staff (
@@ -51,7 +49,7 @@ def create_staff_tables(db: sqlite_utils.Database) -> None:
     )
 
 
-def add_staff(db: sqlite_utils.Database, service_id: str, name: str, role: str) -> dict:
+def add_staff(db: Database, service_id: str, name: str, role: str) -> dict:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     staff_id = "stf_" + secrets.token_hex(6)
@@ -60,7 +58,7 @@ def add_staff(db: sqlite_utils.Database, service_id: str, name: str, role: str) 
     return get_staff(db, staff_id)
 
 
-def get_staff(db: sqlite_utils.Database, staff_id: str) -> dict | None:
+def get_staff(db: Database, staff_id: str) -> dict | None:
     rows = list(db.query("select id, service_id, name, role, active, created_at from service_staff where id = ?",
                          [staff_id]))
     if not rows:
@@ -68,14 +66,14 @@ def get_staff(db: sqlite_utils.Database, staff_id: str) -> dict | None:
     return {**rows[0], "active": bool(rows[0]["active"])}
 
 
-def list_staff(db: sqlite_utils.Database, service_id: str) -> list[dict]:
+def list_staff(db: Database, service_id: str) -> list[dict]:
     """The service's active staff, team leaders first, then by name."""
     return [{**row, "active": bool(row["active"])} for row in db.query(
         "select id, service_id, name, role, active, created_at from service_staff where service_id = ? and active = 1 "
         "order by role desc, name, id", [service_id])]
 
 
-def set_target(db: sqlite_utils.Database, service_id: str, financial_year: str, accesses: int,
+def set_target(db: Database, service_id: str, financial_year: str, accesses: int,
                set_by: str | None) -> None:
     """The service's contracted access target for a financial year (replacing any earlier one)."""
     db.execute("delete from service_targets where service_id = ? and financial_year = ?", [service_id, financial_year])
@@ -83,7 +81,7 @@ def set_target(db: sqlite_utils.Database, service_id: str, financial_year: str, 
                "values (?, ?, ?, ?, ?)", [service_id, financial_year, int(accesses), set_by, _now()])
 
 
-def target(db: sqlite_utils.Database, service_id: str, financial_year: str) -> int | None:
+def target(db: Database, service_id: str, financial_year: str) -> int | None:
     row = db.execute("select accesses from service_targets where service_id = ? and financial_year = ?",
                      [service_id, financial_year]).fetchone()
     return row[0] if row else None

@@ -11,17 +11,15 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
-
-from ..db import register_migrations
+from ..db import Database
+from ..migrations import Migrations
 
 ROLES = ("clinician", "service", "admin")
-migrations = register_migrations(Migrations("users"))
+migrations = Migrations("users")
 
 
 @migrations()
-def create_user_tables(db: sqlite_utils.Database) -> None:
+def create_user_tables(db: Database) -> None:
     db.execute(
         """
         create table staff_users (
@@ -64,7 +62,7 @@ def create_user_tables(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
-def create_oidc_logins(db: sqlite_utils.Database) -> None:
+def create_oidc_logins(db: Database) -> None:
     # Single sign-on in progress: what the callback must check (state, nonce, PKCE verifier), for a few minutes.
     db.execute(
         """
@@ -97,7 +95,7 @@ def normalise_email(email: str) -> str:
 
 # --- users -----------------------------------------------------------------------------------------
 
-def create_user(db: sqlite_utils.Database, email: str, role: str, service_id: str | None,
+def create_user(db: Database, email: str, role: str, service_id: str | None,
                 password_hash: str | None) -> dict:
     """Store a new account; raise ValueError for a bad role, a service account without a service, or a taken email."""
     if role not in ROLES:
@@ -115,23 +113,23 @@ def create_user(db: sqlite_utils.Database, email: str, role: str, service_id: st
     return row
 
 
-def find_by_email(db: sqlite_utils.Database, email: str) -> dict | None:
+def find_by_email(db: Database, email: str) -> dict | None:
     rows = list(db.query("select * from staff_users where email = ?", [normalise_email(email)]))
     return rows[0] if rows else None
 
 
-def get_user(db: sqlite_utils.Database, user_id: str) -> dict | None:
+def get_user(db: Database, user_id: str) -> dict | None:
     rows = list(db.query("select * from staff_users where id = ?", [user_id]))
     return rows[0] if rows else None
 
 
-def set_password_hash(db: sqlite_utils.Database, user_id: str, password_hash: str) -> None:
+def set_password_hash(db: Database, user_id: str, password_hash: str) -> None:
     db.execute("update staff_users set password_hash = ? where id = ?", [password_hash, user_id])
 
 
 # --- sessions --------------------------------------------------------------------------------------
 
-def start_session(db: sqlite_utils.Database, user_id: str, via: str) -> tuple[str, str]:
+def start_session(db: Database, user_id: str, via: str) -> tuple[str, str]:
     """Open a session; return (the session id for the cookie, the CSRF token for its forms)."""
     session_id = secrets.token_urlsafe(32)
     csrf_token = secrets.token_urlsafe(32)
@@ -143,7 +141,7 @@ def start_session(db: sqlite_utils.Database, user_id: str, via: str) -> tuple[st
     return session_id, csrf_token
 
 
-def find_session(db: sqlite_utils.Database, session_id: str) -> dict | None:
+def find_session(db: Database, session_id: str) -> dict | None:
     """The open session and its user, or None (unknown, ended, or the account disabled)."""
     rows = list(db.query(
         "select s.id_hash, s.user_id, s.csrf_token, s.via, s.created_at, s.last_seen_at, u.email, u.role, u.service_id "
@@ -159,40 +157,40 @@ def find_session(db: sqlite_utils.Database, session_id: str) -> dict | None:
     return row
 
 
-def touch_session(db: sqlite_utils.Database, id_hash: str) -> None:
+def touch_session(db: Database, id_hash: str) -> None:
     db.execute("update staff_sessions set last_seen_at = ? where id_hash = ?", [_iso(now()), id_hash])
 
 
-def end_session(db: sqlite_utils.Database, id_hash: str) -> None:
+def end_session(db: Database, id_hash: str) -> None:
     db.execute("update staff_sessions set ended_at = ? where id_hash = ? and ended_at is null", [_iso(now()), id_hash])
 
 
 # --- failed sign-ins -------------------------------------------------------------------------------
 
-def record_failure(db: sqlite_utils.Database, account: str, address: str) -> None:
+def record_failure(db: Database, account: str, address: str) -> None:
     """Note a failed sign-in. ``account`` is a digest of the email typed, so unknown emails are not stored."""
     db.execute("insert into sign_in_failures (account, address, at) values (?, ?, ?)", [account, address, _iso(now())])
 
 
-def failures_since(db: sqlite_utils.Database, since: datetime, *, account: str | None = None,
+def failures_since(db: Database, since: datetime, *, account: str | None = None,
                    address: str | None = None) -> int:
     column, value = ("account", account) if account is not None else ("address", address)
     return db.execute(f"select count(*) from sign_in_failures where {column} = ? and at >= ?",
                       [value, _iso(since)]).fetchone()[0]
 
 
-def clear_failures(db: sqlite_utils.Database, account: str) -> None:
+def clear_failures(db: Database, account: str) -> None:
     db.execute("delete from sign_in_failures where account = ?", [account])
 
 
 # --- single sign-on in progress --------------------------------------------------------------------
 
-def save_oidc_login(db: sqlite_utils.Database, state: str, nonce: str, code_verifier: str, next_path: str | None) -> None:
+def save_oidc_login(db: Database, state: str, nonce: str, code_verifier: str, next_path: str | None) -> None:
     db.execute("insert into oidc_logins (state_hash, nonce, code_verifier, next_path, created_at) values (?, ?, ?, ?, ?)",
                [digest(state), nonce, code_verifier, next_path, _iso(now())])
 
 
-def take_oidc_login(db: sqlite_utils.Database, state: str, max_age_seconds: int) -> dict | None:
+def take_oidc_login(db: Database, state: str, max_age_seconds: int) -> dict | None:
     """The sign-on started with this state, used once: deleted as it is read; None if unknown or too old."""
     rows = list(db.query("select * from oidc_logins where state_hash = ?", [digest(state)]))
     db.execute("delete from oidc_logins where state_hash = ? or created_at < ?",
@@ -202,13 +200,13 @@ def take_oidc_login(db: sqlite_utils.Database, state: str, max_age_seconds: int)
     return rows[0]
 
 
-def list_users(db: sqlite_utils.Database) -> list[dict]:
+def list_users(db: Database) -> list[dict]:
     return list(db.query("select id, email, role, service_id, created_at, disabled_at from staff_users order by email"))
 
 
-def disable_user(db: sqlite_utils.Database, user_id: str) -> None:
+def disable_user(db: Database, user_id: str) -> None:
     db.execute("update staff_users set disabled_at = coalesce(disabled_at, ?) where id = ?", [_iso(now()), user_id])
 
 
-def end_sessions_of(db: sqlite_utils.Database, user_id: str) -> None:
+def end_sessions_of(db: Database, user_id: str) -> None:
     db.execute("update staff_sessions set ended_at = ? where user_id = ? and ended_at is null", [_iso(now()), user_id])
