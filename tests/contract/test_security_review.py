@@ -74,3 +74,21 @@ def test_a_template_that_merely_says_stop_keeps_the_opt_out_line(app, client, sh
 def test_templates_are_capped_by_segments_not_characters(client, sheffield):
     assert make_campaign(client, sheffield, "\U0001F600" * 918 + " {link}").status_code == 400
     assert make_campaign(client, sheffield, "Hi {first_name}, bad\x00byte {link}").status_code == 400
+
+
+def test_after_the_person_withdraws_the_service_cannot_restore_its_own_access(app, client, sheffield):
+    from consent import SHARE_WITH_SERVICE, current_wording
+
+    ref = referral(client, phone="+447700900804")["reference"]
+    withdrawn = client.post("/api/v1/consents/withdraw", json={"reference": ref, "phone": "07700 900804",
+                                                               "purpose": "share_with_service"})
+    assert withdrawn.status_code == 200
+    assert client.get(f"/api/v1/referrals/{ref}", headers=sheffield).get_json()["person"] is None
+    client.post(f"/api/v1/referrals/{ref}/consents", headers=sheffield, json={
+        "purpose": "share_with_service", "decision": "granted", "method": "phone", "given_at": "2026-01-05T10:00:00+00:00",
+        "recorded_by": "Sam, employment specialist", "wording_version": current_wording(SHARE_WITH_SERVICE).version})
+    assert client.get(f"/api/v1/referrals/{ref}", headers=sheffield).get_json()["person"] is None
+    free_text = client.post(f"/api/v1/referrals/{ref}/consents", headers=sheffield, json={
+        "purpose": "share_with_service", "decision": "granted", "method": "phone", "given_at": "2026-01-05T10:00:00+00:00",
+        "recorded_by": "Sam", "wording_text": "they said it was fine"})
+    assert free_text.status_code == 400
