@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, has_app_context
 
-from ..db import Database
+from ..db import Database, ReadOnly, storage_error, transaction
 from ..migrations import Migrations
 
 migrations = Migrations("audit")
@@ -69,16 +69,14 @@ def record(db: Database, *, actor: str | None, role: str | None, action: str,
         _to_log(row, "read_only_mode")
         return
     try:
-        db.execute(
-            "insert into audit_log (at, actor, role, action, target, service_id, outcome) values (?, ?, ?, ?, ?, ?, ?)",
-            list(row.values()),
-        )
-        if outside:
-            db.conn.commit()
+        with transaction(db, exclusive=False):  # the caller's transaction (a savepoint in it), else its own
+            db.execute(
+                "insert into audit_log (at, actor, role, action, target, service_id, outcome) values (?, ?, ?, ?, ?, ?, ?)",
+                list(row.values()),
+            )
     except Exception as error:
         if not outside or not _refuses_writes(error):
             raise
-        db.conn.rollback()
         _to_log(row, "database_refused_write")
 
 
@@ -87,9 +85,8 @@ def _read_only_mode() -> bool:
 
 
 def _refuses_writes(error: Exception) -> bool:
-    # SQLite: "attempt to write a readonly database"; PostgreSQL: "cannot execute INSERT in a read-only transaction".
-    text = f"{type(error).__name__} {error}".lower()
-    return "readonly" in text or "read-only" in text or "read only" in text
+    # The database layer says so (read-only file or mode, a standby PostgreSQL), whatever the engine.
+    return isinstance(storage_error(error), ReadOnly)
 
 
 def _to_log(row: dict, why: str) -> None:

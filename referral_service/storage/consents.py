@@ -91,13 +91,9 @@ def consent_evidence(db: Database) -> None:
 
 @contextlib.contextmanager
 def atomic(db: Database) -> Iterator[Database]:
-    """One transaction: a savepoint inside the caller's transaction, else BEGIN IMMEDIATE … COMMIT."""
-    if db.conn.in_transaction:
-        with db.atomic():
-            yield db
-    else:
-        with write_transaction(db):
-            yield db
+    """One transaction: a savepoint inside the caller's transaction, else BEGIN IMMEDIATE … COMMIT (``db.transaction``)."""
+    with write_transaction(db):
+        yield db
 
 
 def record_consent(
