@@ -42,7 +42,7 @@ from ..questions import FORM_FACTS
 from .commands import FACT_WORDS, Command, read_command, split_correction
 from .domain import load_domain, render
 from .nlu import Interpreter, default_interpreter
-from .safety_check import assess, carries_on, says_safe
+from .safety_check import assess, carries_on, denies_risk, says_safe
 
 MAX_EVENTS = 80
 # Below this confidence the classifier's guess is not acted on outside a form: the person gets
@@ -452,6 +452,9 @@ class _Turn:
         if level is not None:
             self.set_slot("risk_category", category)
             self.set_slot("risk_reason", reason)
+        if awaiting_check and level == "check" and denies_risk(text) and says_safe(text, parsed["intent"]["name"]) is True:
+            self.resume()  # "no, I'm not suicidal" answers the direct question: a no, not a new risk
+            return True
         if level == "urgent" or (level is not None and awaiting_check):
             self.run_action("action_crisis_support")
             return True

@@ -17,6 +17,11 @@ def assess(text: str) -> tuple[str | None, str | None, str | None]:
     return level, result.category, result.reason
 
 
+def denies_risk(text: str) -> bool:
+    """The words would be at risk but are denied ("no, I'm not suicidal", "I'm not going to kill myself")."""
+    return assess_risk(text or "").negated
+
+
 # "I'm not safe", "not ok": never read as safe, whatever else the message says.
 _NOT_SAFE = re.compile(r"\b(not|dont feel|don t feel|never) (safe|ok|okay|alright|fine|good)\b|\bunsafe\b")
 _SAFE_STATEMENT = re.compile(
