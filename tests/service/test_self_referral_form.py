@@ -41,7 +41,7 @@ class SafetyEvents:
         try:
             return [dict(zip(("channel", "risk_level", "text", "service_id", "phone"), r, strict=True))
                     for r in db.execute("select channel, risk_level, text, service_id, phone_e164 from safety_events "
-                                        "order by created_at, rowid")]
+                                        "order by created_at, id")]
         finally:
             db.conn.close()
 
