@@ -39,6 +39,26 @@ NEGATION_WINDOW = 4
 # libyaml's C safe loader when available: the same result, parsed much faster at start.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 QUESTIONS = frozenset({"why", "how", "what"})
+# Everyday words one typo away from a risk word: typo tolerance must never read them as it
+# ("overdoing" is not "overdose", "strange" is not "strangle", "prison" is not "poison", "hunting" is not
+# "hurting"). They still match a phrase that spells them out exactly. Found by running every word of the
+# train/dev messages, the assistant's examples, the rules and the guidance through the fuzzy matcher.
+REAL_WORDS = frozenset("""overdo overdoing overdone overdid overdue overdraft overdrawn strange stranger
+    strangers strangely strongly prison prisons hunting hunted homeless better breach breaking brother cancer checked
+    college drowned drowning handed handing haven hiring intensity intrusive killer latter leading locked locking
+    manage managed prescriptive saving saying setting shared stated staying store stored stores tables waiting wasted
+    worker research researchers searches google reaches update updates noting though thinks taking talking tracking
+    trainer trainers batter bother deadline deadlines overtime hangover hangovers therapist endless lifetime lifestyle
+    lifeline weekend weekends nowhere everyone everything something someone anyone anything without
+    painkiller painkillers""".split())
+# Run-together words ("wannakillmyself", "IwantToDie" typed in lower case) are split into known words when the
+# whole token can be read as two to five of them; a token that is itself a known word is left alone.
+MIN_SPLIT_LENGTH = 7
+MAX_SPLIT_PARTS = 5
+_SHORT_PARTS = frozenset({"i", "u", "2", "4", "me", "my", "it", "to", "go", "be", "im", "do", "of", "in", "on", "up", "so",
+                          "no", "ok", "x"})
+# A short message cut into pieces by punctuation ("tonight. pills. whisky. sorted.") is also read as one sentence.
+SHORT_MESSAGE_WORDS = 16
 _ALTERNATIVES = re.compile(r"\(([^()]*)\)")
 
 
@@ -153,14 +173,14 @@ def _word_matches(word: _Word, token: str) -> bool:
         stem = word.text
         if token.startswith(stem):
             return True
-        if word.exact or len(stem) < 6 or token[:1] != stem[:1]:
+        if word.exact or token in REAL_WORDS or len(stem) < 6 or token[:1] != stem[:1]:
             return False
         allowed = 1 if len(stem) < 9 else 2
         return any(_distance(stem, token[:size]) <= allowed
                    for size in (len(stem), len(stem) + 1) if size <= len(token))
     if token == word.text:
         return True
-    if word.exact:
+    if word.exact or token in REAL_WORDS:
         return False
     # One typo in a long word (two in a very long one), never in the first letter: short words
     # ("pills" / "bills", "hurt" / "hunt") would match too many everyday words.
@@ -362,6 +382,12 @@ class Lexicon:
                            for p in (idioms or {}).get("check_only") or []]
         self.vocabulary = _Vocabulary(self.patterns + self.idioms + self.check_only)
         self._risk_index = _FirstWordIndex(self.patterns)
+        # The words a run-together token may be split into: the lexicon's own words, the spellings table's
+        # one-word variants and canonical words, fillers and a few short words.
+        self._known = ({w for w in self.vocabulary.exact} | {w.text for w in self.vocabulary.fuzzy if not w.number}
+                       | {k[0] for k in spellings.table if len(k) == 1} | {w for t in spellings.table.values() for w in t}
+                       | set(FILLERS) | set(_SHORT_PARTS)
+                       | {"want", "going", "die", "dead", "end", "life", "kill", "myself"}) - {BREAK}
         self._idiom_index = _FirstWordIndex(self.idioms)
 
     def categories(self) -> dict[str, set[str]]:
@@ -405,8 +431,50 @@ class Lexicon:
         return best
 
     def match(self, text: str | None) -> LexiconMatch | None:
-        """The most serious risk expression in ``text`` (urgent before check), or None."""
-        return self.match_tokens(normalise(text, self.spellings))
+        """The most serious risk expression in ``text`` (urgent before check), or None.
+
+        Run-together words are split first ("wannakillmyself"); a short message chopped up by punctuation
+        ("got the pills, got the vodka, done") is read both as written and as one sentence."""
+        tokens = self.split_run_together(normalise(text, self.spellings))
+        found = self.match_tokens(tokens)
+        if found is not None and found.level == URGENT and not found.negated:
+            return found
+        words = [t for t in tokens if t != BREAK]
+        if len(words) < len(tokens) and len(words) <= SHORT_MESSAGE_WORDS:
+            joined = self.match_tokens(words)
+            if joined is not None and (found is None or _more_serious(joined, found)):
+                return joined
+        return found
+
+    def split_run_together(self, tokens: list[str]) -> list[str]:
+        """Tokens with run-together words split into known words ("killmyself" -> "kill myself")."""
+        if not any(len(t) >= MIN_SPLIT_LENGTH for t in tokens):
+            return tokens
+        out: list[str] = []
+        for token in tokens:
+            parts = self._segment(token) if self._splittable(token) else None
+            out.extend(self.spellings.apply(list(parts)) if parts else [token])
+        return out
+
+    def _splittable(self, token: str) -> bool:
+        # Only a long token no phrase word reads already ("wanting" is "want*", "collecting" is "collect*").
+        return (len(token) >= MIN_SPLIT_LENGTH and token not in self._known and token not in REAL_WORDS
+                and not self.vocabulary.words_matching(token))
+
+    def _segment(self, token: str) -> tuple[str, ...] | None:
+        # Fewest parts first: best[i] is the shortest reading of token[:i] as known words.
+        best: list[tuple[str, ...] | None] = [()] + [None] * len(token)
+        for end in range(1, len(token) + 1):
+            for start in range(max(0, end - 16), end):
+                head, part = best[start], token[start:end]
+                if head is None or len(head) >= MAX_SPLIT_PARTS or part not in self._known:
+                    continue
+                if len(part) < 3 and part not in _SHORT_PARTS:
+                    continue
+                if best[end] is None or len(head) + 1 < len(best[end]):
+                    best[end] = (*head, part)
+        parts = best[len(token)]
+        return parts if parts and len(parts) >= 2 else None
 
 
 def load_lexicon(phrases_file: Path = PHRASES_FILE, idioms_file: Path = IDIOMS_FILE) -> Lexicon:
@@ -420,3 +488,9 @@ def load_lexicon(phrases_file: Path = PHRASES_FILE, idioms_file: Path = IDIOMS_F
 def default_lexicon() -> Lexicon:
     """The shipped lexicon, loaded once per process."""
     return load_lexicon()
+
+
+def _more_serious(a: LexiconMatch, b: LexiconMatch) -> bool:
+    """Whether ``a`` outranks ``b``: urgent before check, then a plain match before a negated one."""
+    rank = {URGENT: 2, CHECK: 1}
+    return (rank[a.level], not a.negated) > (rank[b.level], not b.negated)
