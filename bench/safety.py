@@ -1,4 +1,4 @@
-"""Safety bench: recall and false alarms of the risk check on the held-out set (bot/safety/eval/heldout.csv).
+"""Safety bench: recall and false alarms of the risk check on the held-out set (bot/safety/eval/heldout*.csv).
 
 Prints, for the lexicon alone and for the lexicon with the classifier:
 - recall (overall and per category): at-risk messages flagged at any level;
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.safety import assess_risk
 from bot.safety.classifier import CHECK_THRESHOLD, default_classifier
-from bot.safety.evaluation import load_examples, score
+from bot.safety.evaluation import HELD_OUT_FILES, load_examples, load_held_out_file, score
 
 OUT = Path(__file__).parent / "out"
 TARGETS = {"recall": 1.0, "urgent_false_alarm_rate": 0.02, "any_false_alarm_rate": 0.10}
@@ -40,7 +40,25 @@ def run(split: str = "heldout") -> dict:
         "classifier_train_seconds": round(train_seconds, 3), "ms_per_message": round(per_message_ms, 2),
         "lexicon": lexicon_only, "lexicon_and_classifier": combined,
         "met": {name: _met(combined, name) for name in TARGETS},
+        "by_file": _by_file(classifier) if split == "heldout" else {},
     }
+
+
+def _by_file(classifier) -> dict:
+    """Recall and false alarms on each held-out file, lexicon alone and with the classifier."""
+    out = {}
+    for name in HELD_OUT_FILES:
+        examples = load_held_out_file(name)
+        out[name] = {
+            "lexicon": _brief(score(examples, lambda text: assess_risk(text, use_classifier=False).level)),
+            "lexicon_and_classifier": _brief(score(examples, lambda text: assess_risk(text, classifier=classifier).level)),
+        }
+    return out
+
+
+def _brief(result: dict) -> dict:
+    return {key: result[key] for key in ("at_risk", "not_at_risk", "recall", "urgent_recall", "urgent_false_alarm_rate",
+                                         "any_false_alarm_rate")}
 
 
 def _met(result: dict, name: str) -> bool:
@@ -84,6 +102,10 @@ def _print(result: dict) -> None:
             print(f"    urgent, flagged only as check: {text!r}")
         for alarm in r["false_alarms"]:
             print(f"    false alarm ({alarm['level']}): {alarm['text']!r}")
+    for name, figures in result.get("by_file", {}).items():
+        print(f"  {name:22} " + "   ".join(
+            f"{kind}: recall {r['recall']:.1%}, urgent {r['urgent_recall']:.1%}, FA urgent {r['urgent_false_alarm_rate']:.1%}"
+            f" any {r['any_false_alarm_rate']:.1%}" for kind, r in figures.items()))
     print(f"  classifier trained in {result['classifier_train_seconds']} s; {result['ms_per_message']} ms per message")
     print("  targets: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in result["met"].items()))
 

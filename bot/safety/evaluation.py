@@ -1,7 +1,7 @@
 """The labelled evaluation set (bot/safety/eval/): loading it and scoring a risk assessor on it.
 
 ``heldout.csv`` was written first and apart, in phrasings unlike the rest, and is never used to train
-anything; ``heldout_fresh.csv``, ``heldout_third.csv`` and ``heldout_fourth.csv`` were each written after
+anything; ``heldout_fresh.csv``, ``heldout_third.csv``, ``heldout_fourth.csv`` and ``heldout_fifth.csv`` were each written after
 the previous held-out run and committed before being run, to get clean first-contact figures (docs/clinical-safety.md
 records every first run and what was changed after it). ``messages.csv`` holds the ``train`` split
 (the classifier learns from it) and the ``dev`` split (thresholds and lexicon changes are checked on it).
@@ -51,6 +51,14 @@ def load_examples(splits: Iterable[str] = SPLITS) -> list[Example]:
                 if example.split in wanted:
                     examples.append(example)
     return examples
+
+
+def load_held_out_file(name: str) -> list[Example]:
+    """The messages of one held-out file (each was written and first run apart; the bench reports each)."""
+    if name not in HELD_OUT_FILES:
+        raise ValueError(f"{name} is not a held-out file")
+    with (EVAL_DIR / name).open(encoding="utf-8", newline="") as handle:
+        return [Example(row["text"], row["label"], row["category"], row["split"]) for row in csv.DictReader(handle)]
 
 
 def score(examples: list[Example], assess: Callable[[str], str | None]) -> dict:

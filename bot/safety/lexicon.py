@@ -60,6 +60,7 @@ _SHORT_PARTS = frozenset({"i", "u", "2", "4", "me", "my", "it", "to", "go", "be"
 # A short message cut into pieces by punctuation ("tonight. pills. whisky. sorted.") is also read as one sentence.
 SHORT_MESSAGE_WORDS = 16
 _ALTERNATIVES = re.compile(r"\(([^()]*)\)")
+_DIGIT_WORD = re.compile(r"[a-z][24][a-z]")
 
 
 class LexiconError(ValueError):
@@ -458,8 +459,9 @@ class Lexicon:
 
     def _splittable(self, token: str) -> bool:
         # Only a long token no phrase word reads already ("wanting" is "want*", "collecting" is "collect*").
+        # A "2" or "4" between letters is a word of its own ("want2die"), whatever the word before it reads as.
         return (len(token) >= MIN_SPLIT_LENGTH and token not in self._known and token not in REAL_WORDS
-                and not self.vocabulary.words_matching(token))
+                and (not self.vocabulary.words_matching(token) or _DIGIT_WORD.search(token) is not None))
 
     def _segment(self, token: str) -> tuple[str, ...] | None:
         # Fewest parts first: best[i] is the shortest reading of token[:i] as known words.
