@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 from contextvars import ContextVar
@@ -18,6 +19,10 @@ from typing import Any, Protocol
 
 REFERRALS_PATH = "/api/v1/referrals"
 SAFETY_EVENTS_PATH = "/api/v1/safety-events"
+# What POST /api/v1/safety-events accepts (referral_service/safety/routes.py NewSafetyEventSchema).
+SAFETY_EVENT_FIELDS = ("channel", "risk_level", "category", "reason", "text", "sender_id", "phone", "reference", "service_ids")
+MAX_SAFETY_TEXT = 4000
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 @dataclass
@@ -42,8 +47,8 @@ class ReferralClient(Protocol):
         """POST the referral; a retry with the same key must not create a second referral."""
 
     def record_safety_event(self, event: dict[str, Any]) -> None:
-        """Record a message at risk for the service to follow up: ``{"channel", "sender_id", "text",
-        "risk_level", "category", "conversation_id"}``."""
+        """Record a message at risk for the service to follow up: ``{"channel", "risk_level", "category",
+        "reason", "text", "sender_id", "phone", "reference", "service_ids"}``."""
 
 
 class HttpReferralClient:
@@ -70,13 +75,27 @@ class HttpReferralClient:
         """POST the event with the bot's token (BOT_AUTH_TOKEN); raises on failure (the caller logs it)."""
         request = urllib.request.Request(
             self.base_url + SAFETY_EVENTS_PATH,
-            data=json.dumps(event).encode("utf-8"),
+            data=json.dumps(safety_event_body(event)).encode("utf-8"),
             headers={"Content-Type": "application/json",
                      "Authorization": "Bearer " + os.environ.get("BOT_AUTH_TOKEN", "")},
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=self.timeout):  # noqa: S310 (configured URL)
             return None
+
+
+def safety_event_body(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as the endpoint accepts it, so that it is never refused for its shape: the known fields
+    only, the words cut to their first 4,000 characters (as the service keeps them), a phone that is not
+    E.164 left out rather than the whole event lost."""
+    body = {k: event.get(k) for k in SAFETY_EVENT_FIELDS if event.get(k) is not None}
+    body["channel"] = body.get("channel") or "chat"
+    body.setdefault("category", None)
+    body["text"] = str(body.get("text") or "")[:MAX_SAFETY_TEXT] or "(no text)"
+    if "phone" in body and not _E164.match(str(body["phone"])):
+        del body["phone"]
+    body["service_ids"] = sorted({str(s) for s in body.get("service_ids") or [] if s})
+    return body
 
 
 def _json(raw: bytes) -> dict[str, Any]:
