@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 # make test runs the suite on SQLite, then again on PostgreSQL when one answers here (trust auth).
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
-POSTGRES_TESTS ?= tests/storage tests/sms tests/robustness/test_dispatchers_scale_out.py tests/service/test_referrals.py tests/service/test_consent_storage.py tests/service/test_retention.py
+POSTGRES_TESTS ?= tests/storage tests/sms tests/service tests/staff tests/safety tests/robustness/test_dispatchers_scale_out.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
