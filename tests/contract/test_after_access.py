@@ -347,3 +347,17 @@ def test_bad_input_on_the_after_access_endpoints_gets_the_error_shape(app, clien
     assert client.get("/api/v1/services/no-such-service/caseload", headers=admin).status_code == 404
     clinician = token(app, "clinician")
     assert client.get("/api/v1/reports/outcomes?financial_year=2024/25", headers=clinician).status_code == 403
+
+
+@pytest.mark.parametrize("when, year", [
+    ("2025-03-31T23:30:00Z", "2025/26"),             # 00:30 on 1 April in UK summer time
+    ("2025-03-31T23:30:00.250+00:00", "2025/26"),
+    ("2025-04-01T00:30:00+01:00", "2025/26"),
+    ("2025-03-31T23:30:00", "2024/25"),               # no offset: UK time
+    ("2025-03-31", "2024/25"),
+    ("2026-01-15T08:00:00-05:00", "2025/26"),
+])
+def test_iso_date_times_with_any_offset_fall_in_the_uk_financial_year(app, client, sheffield, when, year):
+    ref = new(client)
+    contact(client, sheffield, ref, "video", when, agreed_to_start=True)
+    assert report(client, sheffield, year)["accessed"] == 1
