@@ -268,3 +268,16 @@ def test_every_text_has_a_status_callback_under_public_base_url_and_a_signed_cal
     assert forged.status_code == 403
     counts = client.get(f"/api/v1/campaigns/{campaign_id}", headers=sheffield).get_json()["counts"]
     assert counts["delivered"] == 3, counts
+
+
+def test_the_pathway_audience_keeps_the_unknown_and_drops_only_those_the_rules_rule_out(app, client, sheffield, tmp_path):
+    path = tmp_path / "mixed.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerow(person("U1", "07700900841", conditions="", smhc=""))            # unknown: may be eligible
+        writer.writerow(person("U2", "07700900842", conditions="anxiety", smhc="false"))  # ruled out of IPS for SMI
+        writer.writerow(person("U3", "07700900843", conditions="personality_disorder", smhc="true"))
+    assert cli(app, ["contacts", "import", "--service", SHEFFIELD_SMI, str(path)]).exit_code == 0
+    preview = client.get(f"/api/v1/campaigns/{campaign(client, sheffield)}/preview", headers=sheffield).get_json()
+    assert preview["recipients"] == 2 and preview["excluded"].get("outside_audience", 0) == 1, preview
