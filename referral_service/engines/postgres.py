@@ -504,8 +504,9 @@ _pools_lock = threading.Lock()
 
 
 def _pool(url: str, *, read_only: bool, busy_timeout_ms: int, size: int) -> ConnectionPool:
-    # Per process: a pool must not cross a fork (gunicorn workers each get their own).
-    key = (os.getpid(), url, read_only, busy_timeout_ms)
+    # Per process: a pool must not cross a fork (gunicorn workers each get their own). Callers that ask for a
+    # different size (the dispatcher's sender threads) get a pool of their own, not the web requests' one.
+    key = (os.getpid(), url, read_only, busy_timeout_ms, size)
     with _pools_lock:
         pool = _pools.get(key)
         if pool is None:
