@@ -30,6 +30,9 @@ nlu-model: $(STAMP)
 
 ## make run: set up and start the service on http://127.0.0.1:5000 (web chat, /check, /docs, sample data)
 run: $(STAMP) nlu-model frontend
+	@# Bytecode for our own modules, as an installed package has: a start then only loads it (even with
+	@# PYTHONDONTWRITEBYTECODE set, which stops Python writing it but not reading it).
+	$(BIN)/python -m compileall -q referral_service bot rules consent
 	$(BIN)/referral-service serve
 
 ## make browser: Debian's chromium for the browser test (installed only if missing; needs root)
