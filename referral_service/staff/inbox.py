@@ -12,6 +12,8 @@ import math
 import marshmallow as ma
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from rules import default_engine
+
 from ..db import get_db, write_transaction
 from ..errors import DOMAIN_STATUS, Conflict, DomainError, ValidationFailed
 from ..referrals import after_access, service
@@ -73,8 +75,9 @@ def _list_page(template: str, action: str):
     audit.record(db, actor=user.id, role=user.role, action=action, service_id=service_id, outcome=f"ok:{len(rows)}")
     tabs = [{"id": key, "label": label, "count": sum(counts.values()) if key == "all" else counts.get(key, 0)}
             for key, label in TABS]
+    services = default_engine().ruleset.directory.services if user.role == "admin" else []
     return render_template(template, rows=rows, tabs=tabs, status=status, search=search, page=page,
-                           pages_count=pages_count, total=total, service_id=service_id)
+                           pages_count=pages_count, total=total, service_id=service_id, services=services)
 
 
 @bp.route("/referrals/<reference>")

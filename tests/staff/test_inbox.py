@@ -147,3 +147,15 @@ def test_a_contact_form_with_a_future_date_or_no_channel_is_explained(client, sh
                          data={"channel": "phone", "occurred_on": "2099-01-01", "csrf_token": token})
     assert future.status_code == 400 and 'href="#occurred_on"' in future.get_data(as_text=True)
     assert 'value="2099-01-01"' in future.get_data(as_text=True)  # what was typed is kept
+
+
+def test_an_admin_sees_every_service_and_can_narrow_to_one(app, client):
+    sheffield = make_referral(client)
+    birmingham = make_referral(client, postcode="B1 1AA")
+    make_user(app, "admin@nhs.example", "admin")
+    sign_in(client, "admin@nhs.example")
+    everyone = client.get("/inbox").get_data(as_text=True)
+    assert sheffield in everyone and birmingham in everyone
+    one = client.get("/inbox?service=birmingham-ips-smi").get_data(as_text=True)
+    assert birmingham in one and sheffield not in one
+    assert "/inbox?service=birmingham-ips-smi&amp;status=received" in one  # the tabs keep the service
