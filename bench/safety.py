@@ -88,6 +88,48 @@ def curve() -> list[dict]:
              "false_alarms_chat_examples": share(chat_safe, t)} for t in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)]
 
 
+def urgent_curve() -> list[dict]:
+    """Cross-validated figures for raising to urgent on the classifier's word alone (train + dev only): at each
+    threshold, the messages the lexicon passes over that would become urgent (probability at or above it and a
+    category other than passive thoughts, both from models that did not see the message), by their label."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import LinearSVC
+
+    from bot.safety.assessment import URGENT_CATEGORIES
+    from bot.safety.classifier import REGULARISATION, _features, classifier_text, training_examples
+
+    examples = training_examples() + load_examples(["dev"])
+    texts = [classifier_text(e.text) for e in examples]
+    labels = np.array([int(e.at_risk) for e in examples])
+    p = np.zeros(len(examples))
+    category = [""] * len(examples)
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels):
+        features = _features()
+        matrix = features.fit_transform([texts[i] for i in train])
+        risk = LogisticRegression(C=REGULARISATION, solver="liblinear", class_weight="balanced").fit(matrix, labels[train])
+        risky = [k for k, i in enumerate(train) if labels[i]]
+        kinds = LinearSVC(C=REGULARISATION).fit(matrix[risky], [examples[train[k]].category for k in risky])
+        held = features.transform([texts[i] for i in test])
+        for i, prob, kind in zip(test, risk.predict_proba(held)[:, 1], kinds.predict(held), strict=True):
+            p[i], category[i] = prob, str(kind)
+    lexicon = [assess_risk(e.text, use_classifier=False).level for e in examples]
+    chat = {i for i, e in enumerate(examples) if e.category == "assistant_example"}
+    safe = {i for i, e in enumerate(examples) if not e.at_risk and e.category != "assistant_example"}
+    passed_over = sum(1 for i, e in enumerate(examples) if e.label == "urgent" and lexicon[i] is None)
+    rows = []
+    for t in (0.75, 0.8, 0.85, 0.9, 0.95):
+        raised = {i for i in range(len(examples)) if p[i] >= t and lexicon[i] is None and category[i] in URGENT_CATEGORIES}
+        rows.append({"threshold": t,
+                     "urgent_gained": sum(1 for i in raised if examples[i].label == "urgent"),
+                     "urgent_the_lexicon_passed_over": passed_over,
+                     "check_over_triaged": sum(1 for i in raised if examples[i].label == "check"),
+                     "labelled_safe_to_urgent": f"{len(raised & safe)}/{len(safe)}",
+                     "chat_examples_to_urgent": f"{len(raised & chat)}/{len(chat)}"})
+    return rows
+
+
 def _print(result: dict) -> None:
     print(f"Safety check on the {result['split']} split "
           f"({result['lexicon']['at_risk']} at risk, {result['lexicon']['not_at_risk']} not at risk)")
@@ -111,6 +153,10 @@ def _print(result: dict) -> None:
 
 
 def main() -> None:
+    if "--urgent-curve" in sys.argv:
+        for row in urgent_curve():
+            print(row)
+        return
     if "--curve" in sys.argv:
         for row in curve():
             print(row)

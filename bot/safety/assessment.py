@@ -1,7 +1,8 @@
 """``assess_risk``: the one risk check every channel runs first (web chat, the no-JS form, SMS replies).
 
-The lexicon decides first; the classifier may then raise a message the lexicon passed to ``check``
-(bot/safety/classifier.py); it never lowers what the lexicon found and cannot override it.
+The lexicon decides first; the classifier may then raise a message the lexicon passed over to ``check``, or
+(when it is very sure, and reads more than a passive wish) to ``urgent`` (bot/safety/classifier.py); it
+never lowers or changes what the lexicon found.
 CONTRACT.md "Risk first, on every channel":
 
 - ``urgent``: plainly at risk (suicidal intent or a wish to be dead, a plan or means, a farewell act,
@@ -15,10 +16,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from .classifier import CHECK_THRESHOLD, RiskClassifier, default_classifier
+from .classifier import CHECK_THRESHOLD, URGENT_THRESHOLD, RiskClassifier, default_classifier
 from .lexicon import CHECK, URGENT, Lexicon, LexiconMatch, default_lexicon
 from .normalise import MAX_CHARS
 
+# Categories the classifier may call urgent; what it reads as passive thoughts stays a check (CONTRACT.md).
+URGENT_CATEGORIES = frozenset({"suicidal_thoughts", "plan_or_means", "farewell", "self_harm", "harm_to_others", "crisis"})
 # A long message is read in overlapping windows, so a crisis at the end of a long outpouring is found
 # as surely as one at the start (each window is matched as a message of its own).
 WINDOW_OVERLAP = 400
@@ -72,6 +75,8 @@ def assess_risk(text: str | None, *, use_classifier: bool = True, lexicon: Lexic
     lexicon = lexicon or default_lexicon()
     found = _most_serious(lexicon.match(window) for window in _windows(text))
     result = RiskAssessment(found.level, found.category, found.phrase, found.negated) if found else NO_RISK
+    # The classifier reads only what the lexicon passed: it may raise it to check, or to urgent when it is
+    # very sure and reads a plan, a farewell, self-harm, harm to others or intent (a passive wish is asked about).
     if not use_classifier or result.level is not None:
         return result
     try:
@@ -79,6 +84,8 @@ def assess_risk(text: str | None, *, use_classifier: bool = True, lexicon: Lexic
     except Exception as error:  # noqa: BLE001 - the lexicon's answer must stand even if the model cannot be built
         _report_classifier_failure(error)
         return result
+    if result.level is None and reading.p_at_risk >= URGENT_THRESHOLD and reading.category in URGENT_CATEGORIES:
+        return RiskAssessment(URGENT, reading.category, "classifier")
     if result.level is None and reading.p_at_risk >= CHECK_THRESHOLD:
         return RiskAssessment(CHECK, reading.category, "classifier")
     return result

@@ -126,18 +126,27 @@ def test_a_negation_asks_rather_than_dismisses():
 
 def test_the_classifier_can_only_raise(monkeypatch):
     class Sure:
-        def __init__(self, p):
-            self.p = p
+        def __init__(self, p, category="passive_suicidal_thoughts"):
+            self.p, self.category = p, category
 
         def read(self, text):
-            return ClassifierResult(self.p, "passive_suicidal_thoughts")
+            return ClassifierResult(self.p, self.category)
 
     # A classifier that is sure nothing is risk cannot lower the lexicon's urgent or check.
     assert assess_risk("i want to kill myself", classifier=Sure(0.0)).level == "urgent"
     assert assess_risk("whats the point in living", classifier=Sure(0.0)).level == "check"
-    # A classifier that is sure of risk raises a message the lexicon passed to check, never to urgent.
-    raised = assess_risk("a message the lexicon does not know", classifier=Sure(0.99))
+    # A classifier that thinks it likely raises a message the lexicon passed to check ...
+    raised = assess_risk("a message the lexicon does not know", classifier=Sure(0.75))
     assert raised == RiskAssessment("check", "passive_suicidal_thoughts", "classifier")
+    # ... and one that is very sure it reads a plan raises it to urgent (a plan only it reads is not just asked about),
+    assert assess_risk("a message the lexicon does not know", classifier=Sure(0.99, "plan_or_means")) == RiskAssessment(
+        "urgent", "plan_or_means", "classifier")
+    # but a passive wish stays a question (CONTRACT.md: "what's the point in living" is asked about), and so do
+    # the lexicon's own checks and denials, however sure the classifier is.
+    assert assess_risk("a message the lexicon does not know", classifier=Sure(0.99)).level == "check"
+    assert assess_risk("whats the point in living", classifier=Sure(0.99, "plan_or_means")).level == "check"
+    denied = assess_risk("no, i'm not suicidal", classifier=Sure(0.99, "suicidal_thoughts"))
+    assert denied.level == "check" and denied.negated
 
 
 def test_a_broken_classifier_leaves_the_lexicon_standing():
