@@ -47,7 +47,7 @@ PERSONAS = {
         "answers": {"conditions": "none of these", "drug_alcohol_treatment": "yes", "age": "45",
                     "right_to_work_uk": "yes", "postcode": "S1 2AB", "other_dwp_employment_programme": "no",
                     "talking_therapies": "no"},
-        "ends": "treatment team",  # no self-referral: the route is through the treatment team
+        "ends": "key worker",  # no self-referral: the route is through the treatment team (ask your key worker)
     },
     "no_local_service": {
         "goal": "hi", "button": "i want a job",
