@@ -69,6 +69,12 @@ YOUNG_PEOPLE = {"name": "Young people's and early intervention services",
                                "school or college, or your local council's youth service can also tell you about work "
                                "support for young people.",
                 "website": "https://www.nhs.uk/mental-health/children-and-young-adults/"}
+# Past State Pension age the working-age services cannot help; careers advice has no upper age (nhse_2023
+# Appendix 1: 'Linking with … training and education providers'; 'Refer onto … other employment support providers').
+CAREERS_ADVICE = {"name": "National Careers Service",
+                  "description": "Free careers advice for adults of any age, including after State Pension age: help "
+                                 "with finding work, CVs and applications.",
+                  "phone": "0800 100 900", "website": "https://nationalcareers.service.gov.uk"}
 _IN_TALKING_THERAPIES = ("waiting", "in_treatment", "recently_discharged")
 
 
@@ -124,15 +130,17 @@ class _Outcome:
         lines: list[str] = []
         for pathway in close:
             for reason in _not_met(pathway):
-                if reason["explanation"] not in lines:
-                    lines.append(reason["explanation"])
+                # Named, so "this service" is never ambiguous (several may be close to fitting).
+                line = f"{self._name(pathway)}: {reason['explanation']}"
+                if line not in lines:
+                    lines.append(line)
         if not lines:
             if self.facts.get("wants_paid_work") is False:
                 lines.append("These services are for people who want help to find or keep a paid job. If that changes, "
                              "you can come back at any time.")
             else:
-                lines.append("The NHS work services I know about are for people who get support with their mental or "
-                             "physical health, or who are in treatment for drugs or alcohol.")
+                lines.append("The NHS work services I know about are for people who live with a mental or physical "
+                             "health condition, or who are in treatment for drugs or alcohol.")
         return lines
 
     def alternatives(self) -> list[dict[str, Any]]:
@@ -141,6 +149,8 @@ class _Outcome:
         routes: list[dict[str, Any]] = []
         if "minimum_age" in criteria or (self.facts.get("age") is not None and self.facts["age"] < 18):
             routes.append(YOUNG_PEOPLE)
+        if "working_age" in criteria and (self.facts.get("age") or 0) >= 66:
+            routes.append(CAREERS_ADVICE)
         if self.facts.get("talking_therapies") in _IN_TALKING_THERAPIES and self.facts.get("wants_paid_work") is not False:
             routes.append({"name": "Your NHS Talking Therapies service",
                            "description": "You are already with NHS Talking Therapies: ask your therapist about an "
@@ -216,7 +226,7 @@ class ActionCheckEligibility(Action):
             next_step = ("You can use the other help below." if routes else
                          "Call us on 0306 999 0123 and we will talk it through with you.")
             lines = ["From what you told me, the NHS work services I know about cannot help you just now. This is why:"]
-            lines += [f"- {line}" for line in why_lines]
+            lines += [f"- {line}" for line in why_lines] + outcome.ips_note()
             lines += ["", "Other help you can use:"] + _route_lines(routes)
             lines += ["", "If you want to talk it through, call us on 0306 999 0123 (Monday to Friday, 9am to 5pm)."]
             text, why = "\n".join(lines), " ".join(why_lines)
