@@ -76,7 +76,7 @@ def test_a_whole_self_referral_in_the_web_chat_by_keyboard_and_buttons(browser, 
 
     page.get_by_role("button", name="Finding a job").click()
     assert page.evaluate("document.activeElement.id") == "chat-input"  # not lost when the buttons go
-    bot_says(page, "What do you get support with?")
+    bot_says(page, "Which of these health conditions do you live with?")
     tick_and_continue(page, "Bipolar disorder")
     page.locator(".chat__message--user", has_text="Bipolar disorder").wait_for()
     for _ in range(8):
@@ -131,7 +131,7 @@ def test_crisis_help_is_an_urgent_card_with_links_to_call_or_text(browser, live_
     page.goto(live_url + "/")
     bot_says(page, "What would you like help with?")
     page.get_by_role("button", name="Finding a job").click()
-    bot_says(page, "What do you get support with?")
+    bot_says(page, "Which of these health conditions do you live with?")
     page.get_by_label("Type your message").fill("i want to kill myself")
     page.keyboard.press("Enter")
     card = page.locator(".chat__urgent").last
@@ -152,7 +152,7 @@ def test_a_reload_shows_the_conversation_and_go_back_asks_the_last_question_agai
     page.goto(live_url + "/")
     bot_says(page, "What would you like help with?")
     page.get_by_role("button", name="Finding a job").click()
-    bot_says(page, "What do you get support with?")
+    bot_says(page, "Which of these health conditions do you live with?")
     tick_and_continue(page, "Anxiety", "A physical health condition")
     page.locator(".chat__message--user", has_text="Anxiety, A physical health condition").wait_for()
     bot_says(page, "How old are you?")

@@ -223,7 +223,7 @@ def test_check_your_answers_lists_each_answer_with_a_change_link(client):
     assert walk(client, SHEFFIELD_PSYCHOSIS) == "/self-referral/check-your-answers"
     page = client.get("/self-referral/check-your-answers")
     body = html.unescape(text(page))
-    for label, shown in (("Wants help with work", "Yes"), ("What you get support with", "Psychosis or schizophrenia"),
+    for label, shown in (("Wants help with work", "Yes"), ("Health conditions", "Psychosis or schizophrenia"),
                          ("In your own words", "hearing voices"), ("Age", "34"), ("Postcode", "S1 2AB"),
                          ("Anything else", "Mornings are best for me")):
         assert re.search(rf"<dt[^>]*>{re.escape(label)}</dt>\s*<dd[^>]*>{re.escape(shown)}</dd>", body), label
@@ -410,7 +410,7 @@ def test_the_referral_keeps_the_persons_own_words(app, client):
         summary, facts = db.execute("select summary, facts_json from referrals").fetchone()
     finally:
         db.conn.close()
-    assert 'What you get support with: Psychosis or schizophrenia (in their words: "hearing voices").' in summary
+    assert 'Health conditions: Psychosis or schizophrenia (in their words: "hearing voices").' in summary
     assert "Mornings are best for me" in summary and "Age: 34." in summary
     assert '"psychosis"' in facts
 

@@ -130,7 +130,7 @@
     return group;
   }
 
-  // "What do you get support with?": several answers at once, as tick boxes and a Continue button.
+  // "Which of these health conditions do you live with?": several answers at once, as tick boxes and a Continue button.
   function addChoices(buttons, custom) {
     var group = document.createElement("fieldset");
     group.className = "chat__buttons chat__choices nhsuk-fieldset";
