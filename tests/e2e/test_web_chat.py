@@ -2,6 +2,10 @@
 
 Needs Debian's chromium at /usr/bin/chromium (`make browser` installs it). Not skipped without it:
 a missing browser is a failure, so CI can never pass without running this test.
+
+No test waits a fixed time: each waits on what the page shows (a message, a button, the chat marking a sent
+message ``data-sent`` once its reply is on screen), with a generous ceiling (60 s) so that a busy 2-core
+machine is slow, never a failure.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from referral_service import create_app
@@ -19,6 +24,11 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# The ceiling for anything the page must show: long, because it only bounds how long a broken run takes to fail.
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)
+# A message the person sent whose reply is on screen (chat.js marks it once the bot's answer is shown).
+ANSWERED = ".chat__message--user[data-sent='true']"
 
 
 @pytest.fixture(scope="module")
@@ -51,20 +61,53 @@ def assert_no_axe_violations(page) -> None:
     assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
 
 
+def new_page(browser, width: int, height: int = 900):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_default_navigation_timeout(TIMEOUT_MS)
+    return page
+
+
 def bot_says(page, text: str) -> None:
-    page.locator(".chat__message--bot", has_text=text).last.wait_for(timeout=15000)
+    page.locator(".chat__message--bot", has_text=text).last.wait_for()
+
+
+def answered(page) -> int:
+    return page.locator(ANSWERED).count()
+
+
+def until_answered(page, before: int) -> None:
+    """Wait until the message just sent has its reply on screen (one more answered message than ``before``)."""
+    expect(page.locator(ANSWERED)).to_have_count(before + 1)
+
+
+def say(page, text: str, *, send_button: bool = False) -> None:
+    """Type a message (Enter, or the Send button) and wait for the bot's reply to be shown."""
+    before = answered(page)
+    page.get_by_label("Type your message").fill(text)
+    if send_button:
+        page.get_by_role("button", name="Send").click()
+    else:
+        page.keyboard.press("Enter")  # free text, by keyboard
+    until_answered(page, before)
+
+
+def press(page, name: str) -> None:
+    """Press a quick reply and wait for the bot's reply to be shown."""
+    before = answered(page)
+    page.get_by_role("button", name=name).click()
+    until_answered(page, before)
 
 
 def tick_and_continue(page, *titles: str) -> None:
     """The conditions question: tick boxes (several at once), then Continue."""
     for title in titles:
         page.get_by_label(title, exact=True).check()
-    page.get_by_role("button", name="Continue").click()
+    press(page, "Continue")
 
 
 def test_a_whole_self_referral_in_the_web_chat_by_keyboard_and_buttons(browser, live_url):
-    page = browser.new_page(viewport={"width": 375, "height": 800})  # phone width
-    page.set_default_timeout(15000)
+    page = new_page(browser, 375, 800)  # phone width
     page.goto(live_url + "/?campaign=spring-2026&service=sheffield-ips-smi")
     bot_says(page, "What would you like help with?")
     assert "text message" in page.locator(".chat__message--bot").first.inner_text()  # arrived from a text's link
@@ -74,44 +117,34 @@ def test_a_whole_self_referral_in_the_web_chat_by_keyboard_and_buttons(browser, 
     assert page.locator("#chat-log a[href='tel:03069990123']").count() >= 1  # the phone route is a link
     assert_no_axe_violations(page)
 
-    page.get_by_role("button", name="Finding a job").click()
+    press(page, "Finding a job")
     assert page.evaluate("document.activeElement.id") == "chat-input"  # not lost when the buttons go
     bot_says(page, "Which of these health conditions do you live with?")
     tick_and_continue(page, "Bipolar disorder")
-    page.locator(".chat__message--user", has_text="Bipolar disorder").wait_for()
-    for _ in range(8):
-        page.wait_for_timeout(100)
+    expect(page.locator(".chat__message--user", has_text="Bipolar disorder")).to_have_count(1)
+    # Answer whatever is asked next, in free text, until the service is offered (the rules choose the order).
+    answers = {"How old": "I'm 29", "drug or alcohol": "no", "postcode": "S10 2TN"}
+    for _ in range(len(answers) + 1):
         last = page.locator(".chat__message--bot").last.inner_text()
-        if "How old" in last:
-            answer = "I'm 29"
-        elif "drug or alcohol" in last:
-            answer = "no"
-        elif "postcode" in last:
-            answer = "S10 2TN"
-        elif "send your details" in last:
+        if "send your details" in last:
             break
-        else:
-            page.wait_for_timeout(300)
-            continue
-        page.get_by_label("Type your message").fill(answer)
-        page.keyboard.press("Enter")  # free text, by keyboard
-        page.locator(".chat__message--user", has_text=answer).last.wait_for()
+        answer = next((a for question, a in answers.items() if question in last), None)
+        assert answer is not None, f"an unexpected question: {last!r}"
+        say(page, answer)
         assert page.evaluate("document.activeElement.id") == "chat-input"  # focus stays in the message box
-        page.wait_for_function("document.querySelectorAll('.chat__message--bot').length > 0")
-        page.wait_for_timeout(300)
     bot_says(page, "send your details")
-    page.get_by_role("button", name="Yes please").click()
+    press(page, "Yes please")
     bot_says(page, "Is it OK to share this")
+    before = answered(page)
     page.get_by_role("button", name="Yes, share my details").focus()
     page.keyboard.press("Enter")
+    until_answered(page, before)
     bot_says(page, "What is your first name?")
-    page.get_by_label("Type your message").fill("Sam")
-    page.get_by_role("button", name="Send").click()
+    say(page, "Sam", send_button=True)
     bot_says(page, "What phone number")
-    page.get_by_label("Type your message").fill("07700 900123")
-    page.keyboard.press("Enter")
+    say(page, "07700 900123")
     bot_says(page, "separate choice")
-    page.get_by_role("button", name="No texts, thanks").click()
+    press(page, "No texts, thanks")
     bot_says(page, "Your reference number is")
     text = page.locator(".chat__message--bot").last.inner_text()
     match = re.search(r"reference number is ([A-Z0-9-]{6,16})", text)
@@ -126,14 +159,12 @@ def test_a_whole_self_referral_in_the_web_chat_by_keyboard_and_buttons(browser, 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_crisis_help_is_an_urgent_card_with_links_to_call_or_text(browser, live_url, width):
     """CONTRACT.md "Risk first": the crisis help at once, looking urgent, each number a link."""
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.set_default_timeout(15000)
+    page = new_page(browser, width)
     page.goto(live_url + "/")
     bot_says(page, "What would you like help with?")
-    page.get_by_role("button", name="Finding a job").click()
+    press(page, "Finding a job")
     bot_says(page, "Which of these health conditions do you live with?")
-    page.get_by_label("Type your message").fill("i want to kill myself")
-    page.keyboard.press("Enter")
+    say(page, "i want to kill myself")
     card = page.locator(".chat__urgent").last
     card.wait_for()
     assert "Get help now" in card.locator("h3").inner_text()
@@ -147,29 +178,25 @@ def test_crisis_help_is_an_urgent_card_with_links_to_call_or_text(browser, live_
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_a_reload_shows_the_conversation_and_go_back_asks_the_last_question_again(browser, live_url, width):
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.set_default_timeout(15000)
+    page = new_page(browser, width)
     page.goto(live_url + "/")
     bot_says(page, "What would you like help with?")
-    page.get_by_role("button", name="Finding a job").click()
+    press(page, "Finding a job")
     bot_says(page, "Which of these health conditions do you live with?")
     tick_and_continue(page, "Anxiety", "A physical health condition")
-    page.locator(".chat__message--user", has_text="Anxiety, A physical health condition").wait_for()
+    expect(page.locator(".chat__message--user", has_text="Anxiety, A physical health condition")).to_have_count(1)
     bot_says(page, "How old are you?")
-    page.get_by_label("Type your message").fill("34")
-    page.keyboard.press("Enter")
-    page.locator(".chat__message--user", has_text="34").wait_for()
-    page.wait_for_function("document.querySelectorAll('.chat__message--bot').length >= 5")
+    say(page, "34")
     before = page.locator(".chat__message").all_inner_texts()
 
     page.reload()
-    page.locator(".chat__message--user", has_text="34").wait_for()
+    # The history comes back in one go: wait until all of it is shown, then compare.
+    expect(page.locator(".chat__message")).to_have_count(len(before))
     after = page.locator(".chat__message").all_inner_texts()
     assert after == before  # the same conversation, not a new one
     assert not any("Hello" == t.replace("You:", "").strip() for t in after)  # no fake Hello
 
-    page.get_by_label("Type your message").fill("go back")
-    page.keyboard.press("Enter")
+    say(page, "go back")
     bot_says(page, "go back")
     assert "How old are you?" in page.locator(".chat__message--bot").last.inner_text()
     assert page.evaluate("document.activeElement.id") == "chat-input"
