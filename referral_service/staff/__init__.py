@@ -13,7 +13,7 @@ from . import csrf, labels, sessions, settings
 
 # Paths of pages that show people's details: never cached by the browser or a proxy.
 PRIVATE_PREFIXES = ("/sign-in", "/inbox", "/referrals/", "/my-referrals", "/campaigns", "/reports", "/safety",
-                    "/check")
+                    "/check", "/team")
 
 
 def navigation(user: sessions.StaffUser | None) -> list[dict]:
@@ -25,7 +25,7 @@ def navigation(user: sessions.StaffUser | None) -> list[dict]:
     elif user.role == "clinician":
         items = [("/check", "Check eligibility"), ("/my-referrals", "My referrals"), ("/docs", "API docs")]
     else:
-        items = [("/inbox", "Referrals"), ("/safety", "Safety"), ("/campaigns", "Text campaigns"),
+        items = [("/inbox", "Referrals"), ("/team", "Team"), ("/safety", "Safety"), ("/campaigns", "Text campaigns"),
                  ("/reports", "Reports"), ("/check", "Check eligibility")]
     return [{"href": href, "text": text, "current": path == href,
              "active": href != "/" and path.startswith(href) and path != href} for href, text in items]
@@ -56,9 +56,11 @@ def init_app(app: Flask) -> None:
     from .reports import bp as reports_bp
     from .safety import bp as safety_bp
     from .sign_in import bp as sign_in_bp
+    from .team import bp as team_bp
 
     app.register_blueprint(sign_in_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(safety_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(oidc_bp)
+    app.register_blueprint(team_bp)

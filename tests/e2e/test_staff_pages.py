@@ -221,3 +221,35 @@ def test_a_service_runs_a_text_campaign_and_reads_its_reports(browser, live, wid
     page.goto(live["url"] + "/safety")
     check_page(page, "safety", width)
     page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_service_adds_a_specialist_and_reads_the_caseloads(browser, live, width):
+    reference = make_referral(live["client"])
+    name = {"phone": "Priya Shah", "desktop": "Tom Ward"}[width]
+    page = browser.new_page(viewport=WIDTHS[width])
+    page.set_default_timeout(15000)
+    sign_in(page, live["url"], "sam@sheffield.example")
+    page.wait_for_url(re.compile(r"/inbox"))
+    if width == "desktop":
+        page.locator(".nhsuk-header__navigation").get_by_role("link", name="Team", exact=True).click()
+    else:  # the navigation may fold into a "More" menu on a phone
+        page.goto(live["url"] + "/team")
+    page.get_by_role("heading", name="Team and caseloads", level=1).wait_for()
+    check_page(page, "team", width)
+
+    page.get_by_role("button", name="Add a member of staff").click()  # nothing filled in
+    page.locator(".nhsuk-error-summary").get_by_role("link", name=re.compile("Enter the person's name")).wait_for()
+    check_page(page, "team-error", width)
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Employment specialist").check()
+    page.get_by_role("button", name="Add a member of staff").click()
+    page.get_by_text(f"{name} is added to the team as employment specialist.").wait_for()
+    assert page.get_by_role("heading", name=name, level=3).is_visible()
+    check_page(page, "team-added", width)
+
+    page.goto(live["url"] + f"/referrals/{reference}")
+    page.get_by_label("Assign to").select_option(label=f"{name} (employment specialist)")
+    page.get_by_role("button", name="Assign").click()
+    page.get_by_text("The referral is assigned.").wait_for()
+    page.close()
