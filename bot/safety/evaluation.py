@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EVAL_DIR = Path(__file__).with_name("eval")
-HELD_OUT_FILES = ("heldout.csv", "heldout_fresh.csv", "heldout_third.csv", "heldout_fourth.csv", "heldout_fifth.csv")
+HELD_OUT_FILES = ("heldout.csv", "heldout_fresh.csv", "heldout_third.csv", "heldout_fourth.csv", "heldout_fifth.csv",
+                  "heldout_sixth.csv")
 FILES = (EVAL_DIR / "messages.csv", *(EVAL_DIR / name for name in HELD_OUT_FILES))
 LABELS = ("urgent", "check", "none")
 SPLITS = ("train", "dev", "heldout")
