@@ -22,15 +22,17 @@ from .loader import Criterion, Pathway, Ruleset
 MET, NOT_MET, UNKNOWN, SKIPPED = "met", "not_met", "unknown", "skipped"
 ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFORMATION = "eligible", "not_eligible", "needs_information"
 VARIES_EXPLANATION = "This depends on local rules that differ between areas, so we need the postcode."
+VARIES_CLINICIAN_EXPLANATION = "This depends on local rules that differ between areas: the patient's postcode settles it."
 _EMPTY: frozenset[str] = frozenset()
 # Literals written into the source as themselves; anything else is bound to a constant name.
 _LITERAL_TYPES = (bool, int, str, type(None))
 
 
-def reason(criterion: Criterion, outcome: str, explanation: str) -> dict[str, Any]:
-    """The explained outcome of one criterion, as it appears in a decision's ``reasons``."""
+def reason(criterion: Criterion, outcome: str, explanation: str, clinician_explanation: str) -> dict[str, Any]:
+    """The explained outcome of one criterion, as it appears in a decision's ``reasons``: the explanation in
+    the person's words and, for /check, in a clinician's (built once here, so evaluation costs nothing more)."""
     return {"criterion": criterion.id, "title": criterion.title, "outcome": outcome,
-            "explanation": explanation, "source": criterion.source}
+            "explanation": explanation, "clinician_explanation": clinician_explanation, "source": criterion.source}
 
 
 class _Writer:
@@ -151,7 +153,8 @@ def _emit_criterion(w: _Writer, criterion: Criterion, variants: list[Mapping[str
     (unknown, its missing facts into ``miss``); returns the variable holding the reason, or None when the
     criterion is switched off wherever the person may be."""
     first = variants[0]
-    met, not_met, unknown = (w.const(reason(criterion, o, criterion.explain[o].format(**first)))
+    met, not_met, unknown = (w.const(reason(criterion, o, criterion.explain[o].format(**first),
+                                            criterion.explain_clinician[o].format(**first)))
                              for o in (MET, NOT_MET, UNKNOWN))
     cid = w.const(criterion.id)
     chosen = w.name("c")
@@ -191,7 +194,7 @@ def _emit_criterion(w: _Writer, criterion: Criterion, variants: list[Mapping[str
         else:
             w.line(indent, f"{o} = {SKIPPED!r}")
         outcomes.append(o)
-    varies = w.const(reason(criterion, UNKNOWN, VARIES_EXPLANATION))
+    varies = w.const(reason(criterion, UNKNOWN, VARIES_EXPLANATION, VARIES_CLINICIAN_EXPLANATION))
     union = " | ".join(missing)
     w.line(indent, f"if {' == '.join(outcomes)}:")
     w.line(indent + 1, f"if {outcomes[0]} == {MET!r}: {chosen} = {met}")
@@ -213,7 +216,7 @@ def _emit_pathway(w: _Writer, pathway: Pathway, variants: list[Mapping[str, Any]
     w.line(indent, f"r = [{', '.join(chosen)}]")
     for note in pathway.does_not_exclude:
         note_reason = {"criterion": f"does_not_exclude:{note.fact}", "title": "Zero exclusion", "outcome": MET,
-                       "explanation": note.explanation, "source": note.source}
+                       "explanation": note.explanation, "clinician_explanation": note.explanation, "source": note.source}
         w.line(indent, f"if {note.fact!r} in facts: r.append({w.const(note_reason)})")
     w.line(indent, f"if dn: status = {NOT_ELIGIBLE!r}; deciding = dn; missing = []")
     w.line(indent, f"elif du: status = {NEEDS_INFORMATION!r}; deciding = du; missing = sorted(miss, key=ORDER)")

@@ -8,7 +8,7 @@ rules file that would rule someone out of IPS because of, say, a criminal record
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from .directory import Directory, load_directory
 from .errors import RulesError
 from .expressions import AllOf, AnyOf, FactTest, compile_condition
 from .sources import render_source
-from .strict import expect_keys, expect_type
+from .strict import expect_clinician_wording, expect_keys, expect_type
 from .vocabulary import Vocabulary, load_vocabulary
 from .yaml_files import read_yaml
 
@@ -33,6 +33,8 @@ class Criterion:
     explain: dict[str, str]
     source: str
     applies_if: tuple[str, Any] | None = None
+    # The same outcomes worded for a clinician about their patient (/check): never "you"/"your".
+    explain_clinician: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,8 @@ def _load_pathway(path: Path, vocabulary: Vocabulary, sources: dict[str, str]) -
     seen: set[str] = set()
     for index, spec in enumerate(expect_type(data["criteria"], list, where, "criteria")):
         key = f"criteria[{index}]"
-        expect_keys(spec, where, key, required={"id", "title", "test", "explain", "source"}, optional={"applies_if"})
+        expect_keys(spec, where, key, required={"id", "title", "test", "explain", "explain_clinician", "source"},
+                    optional={"applies_if"})
         if spec["id"] in seen:
             raise RulesError(where, f"{key}.id", f"duplicate criterion id {spec['id']!r}")
         seen.add(spec["id"])
@@ -198,12 +201,17 @@ def _load_pathway(path: Path, vocabulary: Vocabulary, sources: dict[str, str]) -
         explain = expect_keys(spec["explain"], where, f"{key}.explain", required=set(OUTCOMES))
         for outcome in OUTCOMES:
             _check_template(explain[outcome], settings, where, f"{key}.explain.{outcome}")
+        clinician = expect_keys(spec["explain_clinician"], where, f"{key}.explain_clinician", required=set(OUTCOMES))
+        for outcome in OUTCOMES:
+            _check_template(clinician[outcome], settings, where, f"{key}.explain_clinician.{outcome}")
+            expect_clinician_wording(clinician[outcome], where, f"{key}.explain_clinician.{outcome}")
         criteria.append(
             Criterion(
                 id=spec["id"],
                 title=spec["title"],
                 test=test,
                 explain=dict(explain),
+                explain_clinician=dict(clinician),
                 source=render_source(spec["source"], sources, where, f"{key}.source"),
                 applies_if=_applies_if(spec.get("applies_if"), settings, where, f"{key}.applies_if"),
             )
@@ -217,6 +225,8 @@ def _load_pathway(path: Path, vocabulary: Vocabulary, sources: dict[str, str]) -
         expect_keys(spec, where, key, required={"fact", "explanation", "source"})
         if spec["fact"] not in vocabulary:
             raise RulesError(where, f"{key}.fact", f"unknown fact {spec['fact']!r}")
+        # One wording for everyone (the person and /check's clinician), so it speaks about the person.
+        expect_clinician_wording(spec["explanation"], where, f"{key}.explanation")
         notes.append(
             NonExcludingNote(spec["fact"], spec["explanation"], render_source(spec["source"], sources, where, key))
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .errors import RulesError
@@ -28,3 +29,17 @@ def expect_keys(
             file, f"{key}.{sorted(unknown)[0]}" if key else sorted(unknown)[0], f"unknown key; allowed: {allowed}"
         )
     return mapping
+
+
+# Words that address the person; clinician wording speaks about "the patient" instead (/check).
+_ADDRESSES_THE_PERSON = re.compile(r"\b(you|your|yours|yourself|you're|you've|you'll)\b", re.IGNORECASE)
+
+
+def expect_clinician_wording(text: Any, file: str, key: str) -> str:
+    """Non-empty text that speaks to a clinician about their patient: never "you" or "your"."""
+    if not isinstance(text, str) or not text.strip():
+        raise RulesError(file, key, "must be non-empty text")
+    found = _ADDRESSES_THE_PERSON.search(text)
+    if found:
+        raise RulesError(file, key, f"clinician wording speaks about the patient, not to them (found {found.group(0)!r})")
+    return text

@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import RulesError
 from .postcodes import InvalidPostcode, normalise_postcode
-from .strict import expect_keys, expect_type
+from .strict import expect_clinician_wording, expect_keys, expect_type
 from .yaml_files import read_yaml
 
 FACT_TYPES = {"integer", "boolean", "enum", "enum_list", "postcode", "string"}
@@ -23,6 +23,8 @@ class Fact:
     minimum: int | None = None
     maximum: int | None = None
     question: str | None = None
+    # The same question as a clinician asks it about their patient (/check's "Next question to ask").
+    clinician_question: str | None = None
     ask_order: int = 1000
     never_excludes: bool = False
     value_labels: dict[str, str] = field(default_factory=dict)
@@ -132,8 +134,8 @@ def load_vocabulary(path: Path) -> Vocabulary:
             where,
             key,
             required={"type", "label"},
-            optional={"values", "value_labels", "minimum", "maximum", "question", "ask_order", "never_excludes",
-                      *WORDING_KEYS},
+            optional={"values", "value_labels", "minimum", "maximum", "question", "clinician_question", "ask_order",
+                      "never_excludes", *WORDING_KEYS},
         )
         if spec["type"] not in FACT_TYPES:
             raise RulesError(where, f"{key}.type", f"unknown type {spec['type']!r}")
@@ -148,6 +150,7 @@ def load_vocabulary(path: Path) -> Vocabulary:
             minimum=spec.get("minimum"),
             maximum=spec.get("maximum"),
             question=spec.get("question"),
+            clinician_question=_clinician_question(spec, where, key),
             ask_order=int(spec.get("ask_order", 1000)),
             never_excludes=bool(spec.get("never_excludes", False)),
             value_labels=_value_labels(spec, values, where, key),
@@ -182,6 +185,19 @@ def _wording(spec: dict, values: tuple[str, ...], where: str, key: str) -> dict[
             raise RulesError(where, f"{key}.errors.{kind}", f"unknown kind; allowed: {', '.join(sorted(ERROR_KINDS))}")
     wording["errors"] = dict(errors)
     return wording
+
+
+def _clinician_question(spec: dict, where: str, key: str) -> str | None:
+    """The clinician's form of the question: required beside the person's question (and only there), and
+    never "you"/"your"."""
+    if "clinician_question" not in spec:
+        if spec.get("question"):
+            raise RulesError(where, f"{key}.clinician_question",
+                             "a fact with a question needs the clinician's form of it too (for /check)")
+        return None
+    if not spec.get("question"):
+        raise RulesError(where, f"{key}.clinician_question", "a clinician question needs the person's question beside it")
+    return expect_clinician_wording(spec["clinician_question"], where, f"{key}.clinician_question")
 
 
 def _value_labels(spec: dict, values: tuple[str, ...], where: str, key: str) -> dict[str, str]:

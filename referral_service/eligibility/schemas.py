@@ -69,6 +69,8 @@ class ReasonSchema(ma.Schema):
     title = fields.String()
     outcome = fields.String(required=True, metadata={"enum": ["met", "not_met", "unknown"]})
     explanation = fields.String(required=True)
+    clinician_explanation = fields.String(metadata={"description": "The same outcome worded for a clinician about "
+                                                                   "their patient (as /check shows it)"})
     source = fields.String(required=True)
 
 

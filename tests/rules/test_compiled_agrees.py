@@ -17,6 +17,7 @@ from rules.postcodes import parse_postcode
 from rules.referral_route import referral_route
 
 VARIES = "This depends on local rules that differ between areas, so we need the postcode."
+VARIES_CLINICIAN = "This depends on local rules that differ between areas: the patient's postcode settles it."
 POSTCODES = ["S1 2AB", "DN1 1AA", "LS1 4AP", "TR1 1AA", "NW1 2DB", "WC1H 9AA", "SW1A 1AA", "B1 1AA", "EH1 1YZ"]
 
 
@@ -80,18 +81,21 @@ def interpreted(engine: Engine, facts: dict) -> dict:
                 continue
             if len(kinds) > 1:
                 outcome, text, why = "unknown", VARIES, why | {"postcode"}
+                clinician = VARIES_CLINICIAN
             else:
                 outcome = kinds.pop()
                 text = criterion.explain[outcome].format(**variants[0])
+                clinician = criterion.explain_clinician[outcome].format(**variants[0])
             decided[outcome].append(criterion.id)
             if outcome == "unknown":
                 missing |= why
             reasons.append({"criterion": criterion.id, "title": criterion.title, "outcome": outcome,
-                            "explanation": text, "source": criterion.source})
+                            "explanation": text, "clinician_explanation": clinician, "source": criterion.source})
         for note in pathway.does_not_exclude:
             if note.fact in known:
                 reasons.append({"criterion": f"does_not_exclude:{note.fact}", "title": "Zero exclusion", "outcome": "met",
-                                "explanation": note.explanation, "source": note.source})
+                                "explanation": note.explanation, "clinician_explanation": note.explanation,
+                                "source": note.source})
         if decided["not_met"]:
             status, deciding, missing = "not_eligible", decided["not_met"], set()
         elif decided["unknown"]:

@@ -85,6 +85,35 @@ def test_a_missing_explanation_is_refused(rules_copy):
     _refused(rules_copy, "pathways/ips_smi.yaml", "missing key")
 
 
+def test_a_criterion_without_clinician_wording_is_refused(rules_copy):
+    rules_copy.edit("pathways/ips_smi.yaml", lambda d: _criterion(d, "cohort").pop("explain_clinician"))
+    _refused(rules_copy, "pathways/ips_smi.yaml", "missing key.*explain_clinician")
+
+
+@pytest.mark.parametrize("text", ["You live with psychosis.", "We need your age.", "Ask if YOU'RE working."])
+def test_clinician_wording_that_speaks_to_the_patient_is_refused(rules_copy, text):
+    # /check is read by the clinician about their patient (FIELD-NOTES 'The clinician page').
+    rules_copy.edit("pathways/ips_smi.yaml", lambda d: _criterion(d, "cohort")["explain_clinician"].update(met=text))
+    error = _refused(rules_copy, "pathways/ips_smi.yaml", "speaks about the patient")
+    assert error.key == "criteria[0].explain_clinician.met"
+
+
+def test_clinician_wording_with_an_unknown_setting_is_refused(rules_copy):
+    rules_copy.edit("pathways/ips_smi.yaml",
+                    lambda d: _criterion(d, "minimum_age")["explain_clinician"].update(unknown="Needs {min_age}."))
+    _refused(rules_copy, "pathways/ips_smi.yaml", "unknown setting")
+
+
+def test_a_question_without_its_clinician_form_is_refused(rules_copy):
+    rules_copy.edit("facts.yaml", lambda d: d["facts"]["age"].pop("clinician_question"))
+    _refused(rules_copy, "facts.yaml", "clinician's form")
+
+
+def test_a_clinician_question_addressed_to_the_patient_is_refused(rules_copy):
+    rules_copy.edit("facts.yaml", lambda d: d["facts"]["age"].update(clinician_question="How old are you?"))
+    _refused(rules_copy, "facts.yaml", "speaks about the patient")
+
+
 def test_a_source_that_is_not_a_document_is_refused(rules_copy):
     rules_copy.edit("pathways/ips_smi.yaml", lambda d: _criterion(d, "cohort").update(source="000_8cc55b.txt"))
     _refused(rules_copy, "pathways/ips_smi.yaml", "source must start with a document key")
@@ -105,7 +134,8 @@ def test_zero_exclusion_a_rule_that_excludes_from_ips_smi_on_a_non_excluding_fac
                                   "drug_alcohol_treatment"} else True
         data["criteria"].append({
             "id": "sneaky", "title": "Sneaky", "test": {"fact": fact, "op": "is", "value": value},
-            "explain": {"met": "x", "not_met": "x", "unknown": "x"}, "source": "nhse_2023 Appendix 1",
+            "explain": {"met": "x", "not_met": "x", "unknown": "x"},
+            "explain_clinician": {"met": "x", "not_met": "x", "unknown": "x"}, "source": "nhse_2023 Appendix 1",
         })
 
     rules_copy.edit("pathways/ips_smi.yaml", change)

@@ -70,7 +70,7 @@ def _literal_copies(text: str) -> list[str]:
     """Any fact wording that a template writes out by hand (a question, a label, or an answer label)."""
     found = []
     for fact in ASKED.values():
-        for words in (fact.question, fact.help, fact.chat_hint):
+        for words in (fact.question, fact.clinician_question, fact.help, fact.chat_hint):
             if words and words in text:
                 found.append(words)
     return found
@@ -110,3 +110,43 @@ def test_specific_error_messages_are_written_in_facts_yaml():
     assert VOCABULARY["age"].error("invalid") == "Enter your age as a number, like 34"
     assert VOCABULARY["postcode"].error("unknown") == "Enter a real postcode, like S1 2AB"
     assert VOCABULARY["wants_paid_work"].error("required").startswith("Select yes if")
+
+
+# Words that speak to the person. /check is read by a clinician about their patient (FIELD-NOTES 'The
+# clinician page': "Explanations speak to the patient"), so its wording never uses them.
+ADDRESSES_THE_PERSON = re.compile(r"\b(you|your|yours|yourself)\b", re.IGNORECASE)
+
+
+def test_every_criterion_has_clinician_wording_that_never_says_you():
+    ruleset = default_engine().ruleset
+    for pathway in ruleset.pathways:
+        for criterion in pathway.criteria:
+            for outcome in ("met", "not_met", "unknown"):
+                words = criterion.explain_clinician.get(outcome)
+                where = f"{pathway.id}.{criterion.id}.{outcome}"
+                assert words and words.strip(), f"{where} has no clinician wording"
+                assert not ADDRESSES_THE_PERSON.search(words), f"{where} speaks to the patient: {words!r}"
+                if ADDRESSES_THE_PERSON.search(criterion.explain[outcome]):
+                    assert words != criterion.explain[outcome], where
+        for note in pathway.does_not_exclude:  # shown on /check as they are
+            assert not ADDRESSES_THE_PERSON.search(note.explanation), f"{pathway.id} does_not_exclude {note.fact}"
+
+
+def test_every_asked_fact_has_the_clinicians_question_about_the_patient():
+    for name, fact in ASKED.items():
+        assert fact.clinician_question, f"{name} has no clinician_question in facts.yaml"
+        assert not ADDRESSES_THE_PERSON.search(fact.clinician_question), f"{name}: {fact.clinician_question!r}"
+        assert "patient" in fact.clinician_question, name
+
+
+@pytest.mark.parametrize("facts", [{}, {"age": 15, "postcode": "S1 2AB", "conditions": ["anxiety"]},
+                                   {"age": 40, "conditions": ["psychosis"], "wants_paid_work": True,
+                                    "criminal_record": True},
+                                   {"age": 30, "postcode": "B1 1AA", "conditions": ["depression"],
+                                    "talking_therapies": "none", "wants_paid_work": False}])
+def test_every_reason_the_engine_gives_carries_the_clinician_explanation(facts):
+    decision = default_engine().evaluate(facts)
+    for pathway in decision["pathways"]:
+        for reason in pathway["reasons"]:
+            words = reason.get("clinician_explanation")
+            assert words and not ADDRESSES_THE_PERSON.search(words), (pathway["id"], reason)
