@@ -10,11 +10,12 @@ loaded by every later process in milliseconds without scikit-learn (``allow_pick
 It raises a message the lexicon passed over to ``check`` (ask directly, crisis lines beside) at
 ``CHECK_THRESHOLD``, and to ``urgent`` only when very sure (``URGENT_THRESHOLD``) and reading more than a
 passive wish (a plan, a farewell, self-harm, harm to others, intent): otherwise such a message, read by the
-classifier alone, was only asked about even when it spoke of a plan ("i'm going to neck the lot"). 0.8 was
+classifier alone, was only asked about even when it spoke of a plan ("i'm going to neck the lot"). 0.85 was
 chosen on 5-fold cross-validated probabilities and categories over train + dev (``python -m bench.safety
---urgent-curve``), never on the held-out set: of the 34 urgent messages the lexicon passes over there, 8
-become urgent, with 2 of 355 labelled not-at-risk messages (0.6%) and 2 of the assistant's 1,287 ordinary
-examples (0.2%) raised to urgent (target <= 2%) and no passive message over-triaged; 0.85 would raise 5.
+--urgent-curve``), never on the held-out set: of the 65 urgent messages the lexicon passes over there, 15
+become urgent, with 2 of 379 labelled not-at-risk messages (0.5%) and 1 of the assistant's 1,290 ordinary
+examples (0.1%) raised to urgent (target <= 2%) and no passive message over-triaged; 0.8 would raise 18 but
+6 of 379 (1.6%) everyday messages, too near the limit for an answer that stops the form.
 ``CHECK_THRESHOLD`` was chosen on 5-fold cross-validated probabilities over the ``train`` and ``dev``
 splits (``python -m bench.safety --curve`` prints them), never on the held-out set, as the lowest
 threshold at which its false alarms stay under the 10% target on the labelled not-at-risk messages and
@@ -46,7 +47,7 @@ from .normalise import normalise
 
 log = logging.getLogger(__name__)
 CHECK_THRESHOLD = 0.7
-URGENT_THRESHOLD = 0.8
+URGENT_THRESHOLD = 0.85
 REGULARISATION = 1.0
 CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
