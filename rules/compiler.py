@@ -227,7 +227,9 @@ def _emit_pathway(w: _Writer, pathway: Pathway, variants: list[Mapping[str, Any]
               "'status': status", "'decided_by': deciding", "'reasons': r", "'missing': missing",
               f"'summary': {w.const(pathway.summary)}", f"'access_route': {w.const(pathway.access_route)}",
               f"'access_route_source': {w.const(pathway.access_route_source)}", f"'length': {w.const(pathway.length)}",
-              f"'availability': {w.const(pathway.availability)}"]
+              f"'availability': {w.const(pathway.availability)}",
+              f"'clinician_summary': {w.const(pathway.summary_clinician)}",
+              f"'clinician_access_route': {w.const(pathway.access_route_clinician)}"]
     w.line(indent, f"{decision} = {{{', '.join(fields)}}}")
     return decision
 

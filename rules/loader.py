@@ -62,6 +62,9 @@ class Pathway:
     does_not_exclude: tuple[NonExcludingNote, ...]
     # The guidance expects this pathway's services to take self-referrals (a service that does not is a warning).
     self_referral_expected: bool = False
+    # The summary and the access route worded for a clinician about their patient (/check).
+    summary_clinician: str = ""
+    access_route_clinician: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ def _content_hash(rules_dir: Path) -> str:
 PATHWAY_KEYS = {
     "id", "name", "short_name", "order", "summary", "access_route", "access_route_source", "length",
     "availability", "zero_exclusion", "never_excludes", "settings", "criteria", "does_not_exclude",
+    "summary_clinician", "access_route_clinician",
 }
 OPTIONAL_PATHWAY_KEYS = {"does_not_exclude", "settings", "self_referral_expected"}
 
@@ -247,6 +251,9 @@ def _load_pathway(path: Path, vocabulary: Vocabulary, sources: dict[str, str]) -
         criteria=tuple(criteria),
         does_not_exclude=tuple(notes),
         self_referral_expected=self_referral_expected,
+        summary_clinician=" ".join(expect_clinician_wording(data["summary_clinician"], where, "summary_clinician").split()),
+        access_route_clinician=" ".join(
+            expect_clinician_wording(data["access_route_clinician"], where, "access_route_clinician").split()),
     )
 
 

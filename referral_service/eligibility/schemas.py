@@ -98,6 +98,8 @@ class PathwayDecisionSchema(ma.Schema):
     access_route_source = fields.String()
     length = fields.String()
     availability = fields.String()
+    clinician_summary = fields.String(metadata={"description": "The summary worded for a clinician (/check)"})
+    clinician_access_route = fields.String(metadata={"description": "The access route worded for a clinician (/check)"})
     services = fields.List(fields.Nested(ServiceSchema), required=True)
     available_locally = fields.Boolean(allow_none=True, required=True)
 

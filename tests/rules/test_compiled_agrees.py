@@ -109,7 +109,8 @@ def interpreted(engine: Engine, facts: dict) -> dict:
             "missing": sorted(missing, key=lambda f: (vocabulary[f].ask_order, f)),
             "summary": pathway.summary, "access_route": pathway.access_route,
             "access_route_source": pathway.access_route_source, "length": pathway.length,
-            "availability": pathway.availability, "services": services,
+            "availability": pathway.availability, "clinician_summary": pathway.summary_clinician,
+            "clinician_access_route": pathway.access_route_clinician, "services": services,
             "available_locally": bool(services) if postcode else None,
             "referral_route": referral_route(pathway, services),
         })

@@ -104,6 +104,14 @@ def test_clinician_wording_with_an_unknown_setting_is_refused(rules_copy):
     _refused(rules_copy, "pathways/ips_smi.yaml", "unknown setting")
 
 
+@pytest.mark.parametrize("key", ["summary_clinician", "access_route_clinician"])
+def test_a_pathway_summary_or_route_for_clinicians_is_required_and_never_says_you(rules_copy, key):
+    rules_copy.edit("pathways/ips_dna.yaml", lambda d: d.update({key: "Ask your GP."}))
+    _refused(rules_copy, "pathways/ips_dna.yaml", "speaks about the patient")
+    rules_copy.edit("pathways/ips_dna.yaml", lambda d: d.pop(key))
+    _refused(rules_copy, "pathways/ips_dna.yaml", f"missing key.*{key}")
+
+
 def test_a_question_without_its_clinician_form_is_refused(rules_copy):
     rules_copy.edit("facts.yaml", lambda d: d["facts"]["age"].pop("clinician_question"))
     _refused(rules_copy, "facts.yaml", "clinician's form")

@@ -128,6 +128,8 @@ def test_every_criterion_has_clinician_wording_that_never_says_you():
                 assert not ADDRESSES_THE_PERSON.search(words), f"{where} speaks to the patient: {words!r}"
                 if ADDRESSES_THE_PERSON.search(criterion.explain[outcome]):
                     assert words != criterion.explain[outcome], where
+        for words in (pathway.summary_clinician, pathway.access_route_clinician):
+            assert words and not ADDRESSES_THE_PERSON.search(words), f"{pathway.id}: {words!r}"
         for note in pathway.does_not_exclude:  # shown on /check as they are
             assert not ADDRESSES_THE_PERSON.search(note.explanation), f"{pathway.id} does_not_exclude {note.fact}"
 

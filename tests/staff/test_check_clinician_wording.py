@@ -52,3 +52,16 @@ def test_the_next_question_is_worded_for_the_clinician(client):
     results = _results(page)
     assert f"<strong>Next question to ask:</strong> {fact.clinician_question}".replace("'", "&#39;") in results
     assert fact.question not in results  # the person's own wording stays in the chat and the form
+
+
+def test_what_each_service_does_and_how_to_get_it_are_told_to_the_clinician(client):
+    page = client.post("/check", data={"age": "34", "postcode": "S1 2AB", "conditions": ["psychosis"],
+                                       "wants_paid_work": "yes"}).get_data(as_text=True)
+    cards = re.findall(r'<div class="nhsuk-card" id="pathway-\w+">(.*?)<h3 class="nhsuk-heading-s">Why</h3>'
+                       r'.*?<strong>How to get it:</strong>([^<]*)</p>', page, re.DOTALL)
+    assert len(cards) == 4
+    for top, route in cards:
+        words = re.sub(r"<[^>]+>", " ", top) + " " + route
+        assert not re.search(r"\b(you|your)\b", words, re.IGNORECASE), words
+    assert "helps the patient find a paid job they want" in page
+    assert "The patient does not need to be under a secondary mental health team." in page
