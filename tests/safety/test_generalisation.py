@@ -60,3 +60,14 @@ def test_a_chopped_short_message_is_read_whole_but_a_long_one_keeps_its_sentence
                     "my brother brought round a bottle of vodka for the party on saturday. "
                     "everything is sorted for the interview now")
     assert assess_risk(long_message, use_classifier=False).level is None
+
+
+@pytest.mark.parametrize("words", ["been overdoing things", "i'm overdoing it again at work", "i overdid the gym",
+                                   "i took my tablets late, not on purpose"])
+def test_overdoing_and_an_accident_are_not_risk_even_to_the_classifier(words):
+    # "overdo" is blanked for the classifier as well: its letter n-grams once read "been overdoing things" as urgent.
+    assert assess_risk(words).level is None, words
+
+
+def test_medication_taken_on_purpose_is_urgent():
+    assert assess_risk("i overdid it on purpose with my pills", use_classifier=False).level == "urgent"
