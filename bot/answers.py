@@ -122,6 +122,10 @@ CONDITION_WORDS: list[tuple[str, str]] = [
      r"\bms\b|sclerosis|epilep|wheelchair|injur|fatigue|long covid|cancer|copd|fibromyalgia|illness|condition",
      "physical_health"),
 ]
+# Not on the list by name, and not guessed (none of the pathways is for them as such): the person is told
+# how to answer instead ("utter_conditions_neurodevelopmental").
+NEURODEVELOPMENTAL = re.compile(r"autis|asperger|\basd\b|\badhd\b|dyslexi|dyspraxi|learning (disabilit|difficult)|"
+                                r"neuro ?diver|tourette")
 _NONE_ANSWER = re.compile(r"^(none|none of these|nothing|no|nope|nah|no condition|no conditions|i dont have any|n a|na)$")
 # "none really", "no health problems", "nothing like that", "i dont have any of those": none, when
 # no condition is named (a named one wins: "no, just anxiety" is anxiety).
@@ -389,6 +393,8 @@ FAQ_TOPICS: list[tuple[str, re.Pattern[str]]] = [
                           r"\b(time limit|how long can i)\b")),
     ("benefits", re.compile(r"\bbenefit|universal credit|\buc\b|\bpip\b|\besa\b|\blo+se my (money|benefits)\b")),
     ("confidential", re.compile(r"\bconfidential|\bprivate\b|\bprivacy\b|who (will|can) (see|know|read)|"
+                                r"\b(what happens to|who (gets|sees|has)|do you (keep|store|share|sell)|where does) my "
+                                r"(data|details|information|info|answers)\b|\bdata protection\b|\bgdpr\b|"
                                 r"(will|would) my (employer|boss|manager|work) (know|find out|be told)|tell my (employer|boss)")),
     ("ips", re.compile(r"\bwhat (is|s|does) (ips|an? employment specialist|individual placement)\b|"
                        r"\bwhat does ips (mean|stand for)\b")),

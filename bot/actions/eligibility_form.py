@@ -122,7 +122,8 @@ class ValidateEligibilityForm(FormValidationAction):
         if conditions and len(conditions) > 1 and "none" in conditions:
             conditions = [c for c in conditions if c != "none"]
         if not conditions:
-            dispatcher.utter_message(response="utter_invalid_conditions")
+            named = isinstance(value, str) and answers.NEURODEVELOPMENTAL.search(answers.normalise(value))
+            dispatcher.utter_message(response="utter_conditions_neurodevelopmental" if named else "utter_invalid_conditions")
             return {"conditions": None}
         return {"conditions": conditions}
 

@@ -188,6 +188,8 @@ class _Turn:
                 self.utter("utter_default")
             self.utter("utter_ask_goal")
         elif intent in GOAL_INTENTS or (not self._checked() and wants_work(text)):
+            if first_turn:
+                self.greet()  # who we are, how long it takes, and the phone line, before the first question
             self.run_action("action_start_check")
         elif intent == "want_info" or (intent == "dont_know" and not self._checked()):
             self.utter("utter_info")
@@ -514,7 +516,10 @@ class _Turn:
         if loop == "eligibility_form" and not parsed["payload"]:
             unsure = self.slots.get("unsure_facts") or []
             for name, value in volunteered_facts(parsed["text"]).items():
-                if name != requested and name in form_slots and self.slots.get(name) is None and name not in unsure:
+                # "I want to keep my job" was taken as in work; "I'm off sick" says more, and is kept.
+                refines = name == "employment_status" and self.slots.get(name) == "in_work" and value == "in_work_off_sick"
+                if name != requested and name in form_slots and (self.slots.get(name) is None or refines) \
+                        and name not in unsure:
                     candidates.setdefault(name, value)
         intent = parsed["intent"]["name"]
         reads = bool(requested) and (parsed["payload"] or self._reads_as_answer(requested, parsed["text"], intent))

@@ -49,6 +49,11 @@ _PHONE_HINT = re.compile(r"(\+44|\b0)[\d\s()\-]{9,15}\d")
 # about phone numbers, and "i am 38" is like "i'm 34" (the digits themselves carry no meaning).
 _PHONE_LIKE = re.compile(r"(\+44|\b0)[\d\s()\-]{8,16}\d")
 _NUMBER = re.compile(r"\d+")
+# Transposed letters in the words that carry a goal ("i wnat a jbo"): the char n-grams of a word this short
+# share too little with the right spelling, so the few that matter are put right before classifying.
+_TYPOS = {"wnat": "want", "watn": "want", "wan": "want", "jbo": "job", "ojb": "job", "wrok": "work", "wokr": "work",
+          "owrk": "work", "wrk": "work", "hlep": "help", "hepl": "help", "fnid": "find", "fidn": "find"}
+_TYPO_WORDS = re.compile(r"\b(" + "|".join(_TYPOS) + r")\b")
 # The two feature sets, as scikit-learn's TfidfVectorizer is configured in build_pipeline.
 CHAR_NGRAMS = (2, 5)
 WORD_NGRAMS = (1, 2)
@@ -72,9 +77,10 @@ def load_examples(path: Path = NLU_FILE) -> list[tuple[str, str]]:
 
 
 def classifier_text(text: str) -> str:
-    """The text as the classifier sees it: lower case, curly quotes straightened, phone numbers,
-    postcodes and other numbers replaced by placeholder words."""
+    """The text as the classifier sees it: lower case, curly quotes straightened, a few transposed-letter
+    typos put right, phone numbers, postcodes and other numbers replaced by placeholder words."""
     text = (text or "").lower().replace("\u2019", "'")
+    text = _TYPO_WORDS.sub(lambda m: _TYPOS[m.group(1)], text)
     text = _PHONE_LIKE.sub(" phonenumber ", text)
     text = POSTCODE_PATTERN.sub(" postcodevalue ", text)
     return _NUMBER.sub(" numbervalue ", text)
