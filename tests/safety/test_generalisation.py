@@ -48,6 +48,10 @@ def test_run_together_words_and_chat_shorthand(words):
     "my deadline is friday", "put a rope swing up in the garden", "said my goodbyes to the team, new job monday",
     "that cake was to die for", "let me die of embarrassment", "tonight's the night, first shift!",
     "picking up my tablets tonight", "how many paracetamol can i take in a day",
+    # an everyday word of time or farewell beside a medicine, a drink or a bridge is not a plan
+    "sorry its time for my tablets, back in 5", "its time for a vodka", "goodbye dry january, hello vodka",
+    "my tablets are ready to collect, goodbye for now", "the bridge is closed, its time they fixed it",
+    "i sorted everything, tonights the night for my first date",
 ])
 def test_everyday_words_near_risk_words_are_not_risk(words):
     assert assess_risk(words, use_classifier=False).level is None, words
