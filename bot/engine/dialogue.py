@@ -113,6 +113,7 @@ class _Turn:
         if shown is not None:
             self.transcript("user", shown)
         before = self._answers()
+        self._first_event = len(self.tracker["events"])
         try:
             self.dispatch(text, parsed)
         finally:
@@ -277,7 +278,10 @@ class _Turn:
     def go_back(self) -> None:
         """requested_slot becomes the fact answered just before, and that question is asked again."""
         requested = self.slots.get("requested_slot")
-        earlier = [f for f in self.answered() if f != requested]
+        # Facts worked out from the goal chosen ("Finding a job": not working) were never asked: going back
+        # to them would ask a question the person has not seen (FIELD-NOTES "The chat").
+        inferred = set(self.tracker.get("inferred_facts") or [])
+        earlier = [f for f in self.answered() if f != requested and f not in inferred]
         if not earlier:
             self.utter("utter_no_earlier_question")
             self.ask_again()
@@ -417,6 +421,9 @@ class _Turn:
 
     def _track_answers(self, before: dict[str, Any], text: str, parsed: dict[str, Any]) -> None:
         order = [f for f in self.slots.get("answered_order") or [] if f in ANSWER_SLOTS]
+        started = any(e.get("event") == "action" and e.get("name") == "action_start_check"
+                      for e in self.tracker["events"][self._first_event:])
+        inferred = set(self.tracker.get("inferred_facts") or [])
         own = dict(self.slots.get("own_words") or {})
         unsure_now = self.slots.get("unsure_facts") or []
         changed = False
@@ -425,6 +432,12 @@ class _Turn:
             newly_unsure = fact in unsure_now and fact not in before["unsure_facts"]
             if (value is not None and value != before.get(fact)) or newly_unsure:
                 order = [f for f in order if f != fact] + [fact]
+                # Set by starting the check (from the goal chosen), not answered: remembered as such.
+                if started and fact in ("wants_paid_work", "employment_status") \
+                        and (parsed["payload"] or fact not in volunteered_facts(text)):
+                    inferred.add(fact)
+                else:
+                    inferred.discard(fact)
                 if not parsed["payload"] and fact in default_engine().vocabulary:
                     own[fact] = text.strip()[:200]
                 elif fact in own:
@@ -434,6 +447,7 @@ class _Turn:
                 order = [f for f in order if f != fact]
                 own.pop(fact, None)
                 changed = True
+        self.tracker["inferred_facts"] = sorted(inferred)
         if changed:
             self.set_slot("answered_order", order)
             self.set_slot("own_words", own)
