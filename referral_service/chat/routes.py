@@ -17,7 +17,7 @@ from rules import default_engine
 
 from ..api import Blueprint
 from ..auth import bot_token_ok
-from ..db import get_db
+from ..db import get_db, storage_error
 from ..errors import ApiError, Unauthorized
 from ..extensions import limiter, public_limit
 from ..schemas import ErrorResponseSchema
@@ -42,6 +42,15 @@ class MessageTooLong(ApiError):
 def _warm_up(state) -> None:
     # Train the NLU and load the domain once, at start, not on the first person's message.
     default_assistant()
+
+
+def _crisis_help_goes_on(error: Exception, text: str) -> None:
+    """A database that cannot be read or written (maintenance, busy, full, down) answers 503 — except to a
+    message at risk: the crisis help never waits for storage. Re-raises ``error`` unless it is a storage
+    failure and ``text`` is at risk; then the turn goes on without the conversation being kept."""
+    if storage_error(error) is None or not assess_risk(text).at_risk:
+        raise error
+    log.error("chat_crisis_help_without_storage", extra={"error_type": type(error).__name__})
 
 
 def _ttl() -> float:
@@ -69,14 +78,21 @@ def webhook(data):
     assistant = default_assistant()
     db = get_db()
     sender = data["sender"]
-    tracker = conversations.load(db, sender, _ttl()) or assistant.new_tracker(sender)
+    try:
+        tracker = conversations.load(db, sender, _ttl()) or assistant.new_tracker(sender)
+    except Exception as error:
+        _crisis_help_goes_on(error, text)
+        tracker = assistant.new_tracker(sender)
     client = current_app.config.get("BOT_REFERRAL_CLIENT") or InProcessReferralClient(current_app._get_current_object())
     token = use_client(client)
     try:
         tracker, messages = assistant.handle(tracker, text, data.get("metadata") or {})
     finally:
         reset_client(token)
-    conversations.save(db, sender, tracker)
+    try:
+        conversations.save(db, sender, tracker)
+    except Exception as error:
+        _crisis_help_goes_on(error, text)
     log.info("bot_turn", extra={"intent": (tracker["latest_message"].get("intent") or {}).get("name"),
                                 "replies": len(messages), "active_loop": (tracker.get("active_loop") or {}).get("name"),
                                 "ms": round((time.perf_counter() - started) * 1000, 1)})

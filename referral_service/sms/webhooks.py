@@ -15,7 +15,7 @@ from bot.safety import assess_risk
 from bot.safety.crisis_lines import sms_crisis_reply
 
 from ..api import Blueprint
-from ..db import get_db, write_transaction
+from ..db import get_db, storage_error, write_transaction
 from ..errors import Forbidden, NotFound
 from ..schemas import ErrorResponseSchema
 from ..storage import outbox, safety_events
@@ -106,18 +106,45 @@ def inbound():
     STOP) give back exactly what that STOP took away; HELP/INFO says who is texting and how to stop; anything
     else is stored for the service and answered."""
     _check_signature()
-    db = get_db()
     body = request.form.get("Body", "")
-    word = body.strip().upper()
     phone = _sender(request.form.get("From", ""))
+    # Risk first, before any keyword (CONTRACT.md "Risk first, on every channel"): "STOP i want to die" gets
+    # the crisis lines. A bare keyword is never at risk, so STOP still withdraws consent as before.
+    risk = assess_risk(body)
+    try:
+        kind, name, contact, restored, last = _record_inbound(body, phone, risk)
+    except Exception as error:
+        # The crisis lines never wait for storage: a database in maintenance, busy or down still answers a
+        # text at risk (nothing can be stored, so nobody is told: the error log says so, without the words).
+        if storage_error(error) is None or not risk.level:
+            raise
+        current_app.logger.error("sms_crisis_reply_without_storage", extra={"error_type": type(error).__name__,
+                                                                            "risk_level": risk.level})
+        return _twiml(sms_crisis_reply(risk.level, None))
+    if risk.level:
+        return _twiml(sms_crisis_reply(risk.level, name if last else None))
+    if kind == "stop":
+        return _twiml("You will get no more texts about NHS employment support from any service. Changed your mind? "
+                      "Reply YES to get them again from the services you had agreed to.")
+    if kind == "start":
+        return _twiml(_start_reply(restored))
+    if kind == "help":
+        return _twiml(f"These texts are from {name}, about NHS employment support. To talk to someone contact {contact}. "
+                      "Reply STOP to stop these texts.")
+    return _twiml(f"Thank you. Texts to this number are not read straight away. To talk to someone contact {contact}. "
+                  f"{URGENT} Reply STOP to stop these texts.")
+
+
+def _record_inbound(body: str, phone: str | None, risk):
+    """Store the text (and, at risk, a safety event for each service that texted the number), then apply
+    its keyword; one transaction. Returns (kind, service name, contact, what START restored, last promotion)."""
+    db = get_db()
+    word = body.strip().upper()
     sid = request.form.get("MessageSid") or request.form.get("SmsSid")
     now = outbox.iso()
     last = outbox.last_promotion_to(db, phone) if phone else None
     name, contact = _who(last)
     restored = None
-    # Risk first, before any keyword (CONTRACT.md "Risk first, on every channel"): "STOP i want to die" gets
-    # the crisis lines. A bare keyword is never at risk, so STOP still withdraws consent as before.
-    risk = assess_risk(body)
     with write_transaction(db):
         kind = _kind(db, word, phone, last)
         new = outbox.record_inbound(db, message_sid=sid, phone_e164=phone, service_id=last["service_id"] if last else None,
@@ -134,18 +161,7 @@ def inbound():
         elif new and phone and kind == "start":
             restored = restore_sms_after_stop(db, phone, word)
     current_app.logger.info("sms_inbound", extra={"kind": kind, "duplicate": not new, "risk_level": risk.level})
-    if risk.level:
-        return _twiml(sms_crisis_reply(risk.level, name if last else None))
-    if kind == "stop":
-        return _twiml("You will get no more texts about NHS employment support from any service. Changed your mind? "
-                      "Reply YES to get them again from the services you had agreed to.")
-    if kind == "start":
-        return _twiml(_start_reply(restored))
-    if kind == "help":
-        return _twiml(f"These texts are from {name}, about NHS employment support. To talk to someone contact {contact}. "
-                      "Reply STOP to stop these texts.")
-    return _twiml(f"Thank you. Texts to this number are not read straight away. To talk to someone contact {contact}. "
-                  f"{URGENT} Reply STOP to stop these texts.")
+    return kind, name, contact, restored, last
 
 
 @blp.route("/status", methods=["POST"])
