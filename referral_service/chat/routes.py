@@ -40,8 +40,10 @@ class MessageTooLong(ApiError):
 
 @blp.record_once
 def _warm_up(state) -> None:
-    # Train the NLU and load the domain once, at start, not on the first person's message.
+    # Train the NLU and load the domain once, at start, not on the first person's message; and load the risk
+    # lexicon (which checks itself) now, so a mis-edited lexicon file stops the start instead of every message.
     default_assistant()
+    assess_risk("load the lexicon")
 
 
 def _crisis_help_goes_on(error: Exception, text: str) -> None:
