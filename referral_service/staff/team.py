@@ -21,7 +21,7 @@ from ..db import get_db
 from ..errors import NotFound
 from ..reports.financial_year import today
 from ..services import staffing
-from ..services.routes import StaffSchema
+from ..services.routes import StaffSchema, TargetSchema
 from ..storage import audit, staff
 from . import csrf, error_pages, labels
 from .sessions import current_user, require_staff
@@ -33,7 +33,9 @@ error_pages.html_errors(bp)
 ROLE_LABELS = {"employment_specialist": "Employment specialist", "team_leader": "Team leader"}
 # What to do when a field of the add form is wrong, in words for the page (the schema says "Missing data" …).
 FORM_ERRORS = {"name": "Enter the person's name (up to 100 characters).",
-               "role": "Choose whether they are an employment specialist or a team leader."}
+               "role": "Choose whether they are an employment specialist or a team leader.",
+               "financial_year": "Enter a financial year like 2026/27.",
+               "accesses": "Enter the number of accesses as a whole number, like 120."}
 # A referral reference or an ISO date inside a caseload warning (services/caseload.py writes both).
 _REFERENCE = re.compile(r"\b([A-Z]{1,4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6})\b")
 _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
@@ -80,7 +82,8 @@ def _render_team(service_id: str, errors: dict | None = None, form: dict | None 
     audit.record(db, actor=user.id, role=user.role, action="service.caseload", service_id=service_id)
     service = default_engine().ruleset.directory.service(service_id)
     return render_template("staff/team.html", service=service, caseload=caseload, role_labels=ROLE_LABELS,
-                           added=added_member(service_id, request.args.get("added")), errors=errors or {}, form=form or {},
+                           added=added_member(service_id, request.args.get("added")),
+                           target_set=request.args.get("target") == "set", errors=errors or {}, form=form or {},
                            warning_html=warning_html,
                            services=default_engine().ruleset.directory.services if user.role == "admin" else []), status
 
@@ -106,3 +109,21 @@ def added_member(service_id: str, staff_id: str | None) -> dict | None:
     """The member just added (for the success banner), only if they belong to this service."""
     member = staff.get_staff(get_db(), staff_id) if staff_id else None
     return member if member and member["service_id"] == service_id else None
+
+
+@bp.route("/team/<service_id>/target", methods=["POST"])
+@require_staff("admin")
+def set_target(service_id: str):
+    """The commissioner's contract target (accesses in a financial year): admins only, as PUT …/targets is."""
+    user = current_user()
+    service_id = _service_for(service_id)
+    form = {"financial_year": (request.form.get("financial_year") or "").strip(),
+            "accesses": (request.form.get("accesses") or "").strip()}
+    try:
+        accesses = int(form["accesses"]) if form["accesses"].isdigit() else form["accesses"]
+        data = TargetSchema().load({k: v for k, v in {**form, "accesses": accesses}.items() if v not in ("", None)})
+    except ma.ValidationError as error:
+        errors = {name: FORM_ERRORS[name] for name in error.messages if name in FORM_ERRORS}
+        return _render_team(service_id, errors or {"accesses": FORM_ERRORS["accesses"]}, form, 400)
+    staffing.set_target(get_db(), service_id, data["financial_year"], data["accesses"], actor=user.id, role=user.role)
+    return redirect(url_for("staff_team.team_page", service_id=service_id, target="set") + "#target", code=303)

@@ -145,3 +145,30 @@ def test_the_retention_share_and_the_contract_target_are_shown_against_their_lim
     assert "100% (1 job retention case of the open referrals)" in html
     assert "above the pathway&#39;s limit of 25%" in html or "above the pathway's limit of 25%" in html
     assert "0 of 40 accesses (0% of the contract target)" in html and f"Accesses in {year}" in html
+
+
+def test_an_admin_sets_the_contract_target_and_a_service_cannot(app, client, sheffield_user):
+    """The target is the commissioner's setting (issue 11 item 4; PUT /api/v1/services/<id>/targets is admin-only)."""
+    from referral_service.reports import financial_year
+
+    year = financial_year.of(today()).label
+    sign_in(client, sheffield_user)
+    token = csrf_from(client.get(f"/team/{SHEFFIELD}"))
+    assert "Set the contract target" not in client.get(f"/team/{SHEFFIELD}").get_data(as_text=True)
+    refused = client.post(f"/team/{SHEFFIELD}/target", data={"financial_year": year, "accesses": "50", "csrf_token": token})
+    assert refused.status_code == 403
+
+    make_user(app, "admin@nhs.example", "admin")
+    client.delete_cookie("staff_session")
+    sign_in(client, "admin@nhs.example")
+    page = client.get(f"/team/{SHEFFIELD}")
+    token = csrf_from(page)
+    assert "Set the contract target" in page.get_data(as_text=True)
+    bad = client.post(f"/team/{SHEFFIELD}/target", data={"financial_year": "2026", "accesses": "many", "csrf_token": token})
+    assert bad.status_code == 400 and 'href="#financial_year"' in bad.get_data(as_text=True)
+    assert 'href="#accesses"' in bad.get_data(as_text=True)
+    saved = client.post(f"/team/{SHEFFIELD}/target", data={"financial_year": year, "accesses": "120", "csrf_token": token})
+    assert saved.status_code == 303
+    html = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "The contract target is saved." in html and "0 of 120 accesses (0% of the contract target)" in html
+    assert client.post(f"/team/{SHEFFIELD}/target", data={"financial_year": year, "accesses": "9"}).status_code == 400
