@@ -388,6 +388,9 @@ FAQ_TOPICS: list[tuple[str, re.Pattern[str]]] = [
                                 r"\b(for|on behalf of) (someone|somebody) else\b|\bon (their|his|her) behalf\b")),
     ("cost", re.compile(r"\b(cost|costs|pay for|have to pay|is it free|free of charge|charge|how much (is it|"
                         r"does it)|fees?|price)\b")),
+    # "How long will this take?" is about these questions; "how long does it last?" about the support.
+    ("chat_length", re.compile(r"\bhow long (will|does|is) (this|the chat|these questions|the questions)( going to)? take\b|"
+                               r"\bhow (long|many) (are )?(the )?questions\b")),
     ("length", re.compile(r"\bhow long (does|will|is|do)\b(?!.*\b(chat|questions|take to answer)\b)|"
                           r"\bhow many (weeks|months|sessions)\b|"
                           r"\b(time limit|how long can i)\b")),

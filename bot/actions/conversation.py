@@ -28,6 +28,7 @@ FAQ_RESPONSES = {
 TOPIC_RESPONSES = {
     "ips": "utter_faq_ips", "benefits": "utter_faq_benefits", "cost": "utter_faq_cost",
     "confidential": "utter_faq_confidential", "someone_else": "utter_faq_someone_else",
+    "chat_length": "utter_faq_chat_length",
 }
 
 
