@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 
 from flask import Flask
@@ -36,6 +37,15 @@ def start_sandbox(config: dict, host: str, port: int) -> str:
     return f"http://{host}:{server.server_port}"
 
 
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def start_in_process(app: Flask, host: str = "127.0.0.1") -> dict[str, str]:
     """Start the sandbox (if no Twilio is configured) and the dispatcher thread, once per process.
 
@@ -49,8 +59,13 @@ def start_in_process(app: Flask, host: str = "127.0.0.1") -> dict[str, str]:
     if mode != "in-process" or not _started.acquire(blocking=False):
         return started
     if not twilio_configured(config):
-        port = config.get("SMS_SANDBOX_PORT") or os.environ.get("SMS_SANDBOX_PORT") or config["PORT"] + 1
-        url = start_sandbox(config, host, int(port))
+        chosen = config.get("SMS_SANDBOX_PORT") or os.environ.get("SMS_SANDBOX_PORT")
+        port = int(chosen or config["PORT"] + 1)
+        if not chosen and not _port_free(host, port):
+            # The default (PORT+1) is taken, e.g. by another copy of the service: any free port will do.
+            # (A port asked for by name is used as asked, and werkzeug says so if it is taken.)
+            port = 0
+        url = start_sandbox(config, host, port)
         config["TWILIO_API_URL"] = url
         started["sandbox"] = url
     dispatcher = Dispatcher(dict(config))
