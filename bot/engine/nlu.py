@@ -33,6 +33,7 @@ import yaml
 
 from .. import BOT_DIR
 from ..answers import POSTCODE_PATTERN, read_phone, read_postcode
+from ..term_arrays import packed, terms_in_column_order, unpacked
 
 log = logging.getLogger(__name__)
 NLU_FILE = BOT_DIR / "data" / "nlu.yml"
@@ -177,8 +178,8 @@ class IntentModel:
         svm = pipeline.named_steps["classifier"]
         model = cls(
             intents=[str(c) for c in svm.classes_],
-            char_terms=_terms_in_column_order(chars.vocabulary_),
-            word_terms=_terms_in_column_order(words.vocabulary_),
+            char_terms=terms_in_column_order(chars.vocabulary_),
+            word_terms=terms_in_column_order(words.vocabulary_),
             idf=np.concatenate([chars.idf_, words.idf_]).astype(np.float64),
             coef=np.ascontiguousarray(np.asarray(svm.coef_, dtype=np.float64).T),
             intercept=np.asarray(svm.intercept_, dtype=np.float64),
@@ -196,8 +197,8 @@ class IntentModel:
         try:
             os.fchmod(fd, 0o644)  # readable by the service's user when trained at build time by another
             with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, intents=_packed(self.intents), char_terms=_packed(self.char_terms),
-                         word_terms=_packed(self.word_terms), idf=self.idf, coef_t=self.coef_t,
+                np.savez(handle, intents=packed(self.intents), char_terms=packed(self.char_terms),
+                         word_terms=packed(self.word_terms), idf=self.idf, coef_t=self.coef_t,
                          intercept=self.intercept)
             os.replace(tmp, path)
         except BaseException:
@@ -208,24 +209,14 @@ class IntentModel:
     def load(cls, path: Path) -> IntentModel:
         """Read a file written by ``save`` (data only: ``allow_pickle=False``)."""
         with np.load(path, allow_pickle=False) as data:
-            return cls(_unpacked(data["intents"]), _unpacked(data["char_terms"]), _unpacked(data["word_terms"]),
+            return cls(unpacked(data["intents"]), unpacked(data["char_terms"]), unpacked(data["word_terms"]),
                        data["idf"], data["coef_t"], data["intercept"])
 
 
-def _terms_in_column_order(vocabulary: dict[str, int]) -> list[str]:
-    terms = [""] * len(vocabulary)
-    for term, column in vocabulary.items():
-        terms[column] = term
-    return terms
 
 
-def _packed(terms: list[str]) -> np.ndarray:
-    # n-grams never contain a newline (they are split on whitespace), so one joined UTF-8 buffer holds them.
-    return np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
 
 
-def _unpacked(buffer: np.ndarray) -> list[str]:
-    return buffer.tobytes().decode("utf-8").split("\n")
 
 
 class Interpreter:

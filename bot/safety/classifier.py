@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ..term_arrays import packed, terms_in_column_order, unpacked
 from .evaluation import FILES, Example, load_examples
 from .lexicon import Lexicon, default_lexicon
 from .normalise import normalise
@@ -115,13 +116,13 @@ class RiskClassifier:
 
     def __init__(self, arrays: dict[str, np.ndarray], lexicon: Lexicon | None = None):
         self.lexicon = lexicon or default_lexicon()
-        self.char_index = {t: i for i, t in enumerate(_unpacked(arrays["char_terms"]))}
+        self.char_index = {t: i for i, t in enumerate(unpacked(arrays["char_terms"]))}
         offset = len(self.char_index)
-        self.word_index = {t: i + offset for i, t in enumerate(_unpacked(arrays["word_terms"]))}
+        self.word_index = {t: i + offset for i, t in enumerate(unpacked(arrays["word_terms"]))}
         self.idf = arrays["idf"]
         self.risk_coef = arrays["risk_coef"]
         self.risk_intercept = float(arrays["risk_intercept"])
-        self.category_names = _unpacked(arrays["category_names"])
+        self.category_names = unpacked(arrays["category_names"])
         self.category_coef = arrays["category_coef"]  # features x categories
         self.category_intercept = arrays["category_intercept"]
 
@@ -146,12 +147,12 @@ class RiskClassifier:
         if len(category.classes_) == 2:  # a binary SVM keeps one row: the second class's side
             coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
         model = cls({
-            "char_terms": _packed(_in_column_order(chars.vocabulary_)),
-            "word_terms": _packed(_in_column_order(words.vocabulary_)),
+            "char_terms": packed(terms_in_column_order(chars.vocabulary_)),
+            "word_terms": packed(terms_in_column_order(words.vocabulary_)),
             "idf": np.concatenate([chars.idf_, words.idf_]).astype(np.float64),
             "risk_coef": np.asarray(risk.coef_[0], dtype=np.float64),
             "risk_intercept": np.asarray(risk.intercept_[0], dtype=np.float64),
-            "category_names": _packed([str(c) for c in category.classes_]),
+            "category_names": packed([str(c) for c in category.classes_]),
             "category_coef": np.ascontiguousarray(coef.T),
             "category_intercept": intercept,
         }, lexicon)
@@ -166,9 +167,9 @@ class RiskClassifier:
         return model
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"char_terms": _packed(list(self.char_index)), "word_terms": _packed(list(self.word_index)),
+        return {"char_terms": packed(list(self.char_index)), "word_terms": packed(list(self.word_index)),
                 "idf": self.idf, "risk_coef": self.risk_coef, "risk_intercept": np.asarray(self.risk_intercept),
-                "category_names": _packed(self.category_names), "category_coef": self.category_coef,
+                "category_names": packed(self.category_names), "category_coef": self.category_coef,
                 "category_intercept": self.category_intercept}
 
     def read(self, text: str | None) -> ClassifierResult:
@@ -267,20 +268,10 @@ def _features():
     ])
 
 
-def _in_column_order(vocabulary: dict[str, int]) -> list[str]:
-    terms = [""] * len(vocabulary)
-    for term, column in vocabulary.items():
-        terms[column] = term
-    return terms
 
 
-def _packed(terms: list[str]) -> np.ndarray:
-    # n-grams never contain a newline (the text is split on whitespace), so one joined buffer holds them.
-    return np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
 
 
-def _unpacked(buffer: np.ndarray) -> list[str]:
-    return buffer.tobytes().decode("utf-8").split("\n")
 
 
 # --- the on-disk cache ---------------------------------------------------------------------------------
