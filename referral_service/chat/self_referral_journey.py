@@ -28,7 +28,7 @@ FACT_ORDER = (
 # Free-text pages (optional): the person's own words, kept beside the facts for the service to read.
 FREE_TEXT_PAGES = {
     OWN_WORDS: {
-        "title": "In your own words, what do you get support with? (optional)",
+        "title": "In your own words, what health conditions do you live with? (optional)",
         "hint": "For example, 'back pain and anxiety'. The service will read this. Leave it empty if you prefer.",
         "summary_label": "In your own words",
         "after": "conditions",
