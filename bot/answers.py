@@ -261,7 +261,9 @@ def read_first_name(value: Any) -> str | None:
 # -- facts volunteered in any message ("hi im 16 and i want a job") ---------------------------------
 
 _VOLUNTEERED_AGE = re.compile(
-    r"\b(?:i am|im|i m|aged|age|age is|my age is)\s+(\d{1,3})\b(?!\s*(?:%|percent|kids?|children|weeks?|months?|days?|"
+    r"\b(?:i am|im|i m|aged|age|age is|my age is|she is|shes|she s|he is|hes|he s|they are|theyre|they re|"
+    r"(?:son|daughter|child|kid|partner|husband|wife|brother|sister|friend) is)\s+(\d{1,3})\b"
+    r"(?!\s*(?:%|percent|kids?|children|weeks?|months?|days?|"
     r"hours?|minutes?|mins?|times?|pounds?|quid|k\b|years? (?:ago|in|out|since|off|unemployed|sober|clean)|in |on |of |"
     r"out of|x\b))|\b(\d{1,3})\s*(?:years? old|yrs? old|yo|y o)\b")
 # Only named conditions count when volunteered outside the question (not "worried", "stressed").

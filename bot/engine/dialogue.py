@@ -162,6 +162,9 @@ class _Turn:
         if loop and (payload or not requested or self._reads_as_answer(requested, text, intent)):
             self.form_step(loop, parsed)
             return
+        # Facts said in passing are kept even when the message is a question ("asking for my daughter, she's 24
+        # and has bipolar"): read before the question is answered, never asked again.
+        kept = {} if loop else self.keep_volunteered(text, parsed)
         if self.faq(text, parsed, strict=bool(loop)):
             return
         sure = payload or parsed["intent"]["confidence"] >= 0.6
@@ -174,7 +177,6 @@ class _Turn:
         if loop:
             self.form_step(loop, parsed)
             return
-        kept = self.keep_volunteered(text, parsed)
         if kept and intent not in GOAL_INTENTS and not wants_work(text) and faq_topic(text) is None:
             # "I'm 34" before any question: kept, said so, and the choices offered.
             if first_turn:
