@@ -85,6 +85,18 @@ class ServiceSchema(ma.Schema):
     sample_data = fields.Boolean()
 
 
+class ServiceToCallSchema(ma.Schema):
+    name = fields.String(required=True)
+    phone = fields.String(required=True)
+
+
+class ReferralRouteSchema(ma.Schema):
+    self_referral = fields.Boolean(required=True, metadata={"description": "A local service takes self-referrals"})
+    access_route = fields.String(required=True)
+    how = fields.String(required=True, metadata={"description": "How to be referred, in words a person can act on"})
+    call = fields.List(fields.Nested(ServiceToCallSchema), required=True)
+
+
 class PathwayDecisionSchema(ma.Schema):
     id = fields.String(required=True)
     name = fields.String(required=True)
@@ -102,6 +114,9 @@ class PathwayDecisionSchema(ma.Schema):
     clinician_access_route = fields.String(metadata={"description": "The access route worded for a clinician (/check)"})
     services = fields.List(fields.Nested(ServiceSchema), required=True)
     available_locally = fields.Boolean(allow_none=True, required=True)
+    referral_route = fields.Nested(ReferralRouteSchema, allow_none=True, metadata={
+        "description": "How to reach the local services found (null when none was found): self-referral, or the "
+                       "access route and the phone to call"})
 
 
 class NextQuestionSchema(ma.Schema):

@@ -43,6 +43,7 @@ MEASURE_LABELS = {
     "sustained_52_weeks_under_16_hours": "52-week job sustainments (less than 16 hours a week)",
 }
 # (share of job starts, first quarter counted from the contract's start, 1-based)
+HALF_A_PERSON = Decimal("0.5")
 SUSTAINMENTS = {13: (Decimal(1) / 3, 3), 26: (Decimal(1) / 4, 4), 52: (Decimal(1) / 6, 5)}
 MAX_YEARS = 10
 
@@ -119,7 +120,9 @@ def calculate(inputs: Inputs) -> dict:
         totals = {m: sum((qr[m] for qr in quarters), Decimal(0)) for m in MEASURES}
         funded = specialists(inputs, year)
         value = Decimal(inputs.contract_value[year - 1])
-        cost = value / totals["job_starts"] if totals["job_starts"] else None
+        # No cost per person placed when, rounded, nobody is placed that year (a near-zero rate would
+        # otherwise give a meaningless, unprintable figure).
+        cost = value / totals["job_starts"] if totals["job_starts"] >= HALF_A_PERSON else None
         years.append({
             "year": year,
             "contract_value": display(value),

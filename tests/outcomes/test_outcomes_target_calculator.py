@@ -128,3 +128,10 @@ def test_the_page_plans_the_workforce_and_explains_bad_input(client):
     assert bad.status_code == 400
     text = bad.get_data(as_text=True)
     assert "There is a problem" in text and 'href="#value_2"' in text and 'href="#population"' in text
+
+
+def test_a_year_in_which_nobody_is_placed_has_no_cost_per_person_placed(client):
+    """A near-zero job start rate places nobody (rounded): the cost per person placed is empty, never a 500."""
+    response = client.post("/api/v1/tools/outcomes-target", json={"job_start_rate": 1.6e-278, "london": True})
+    assert response.status_code == 200
+    assert all(year["cost_per_job_start"] is None for year in response.get_json()["years"])
