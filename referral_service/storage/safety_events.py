@@ -48,7 +48,8 @@ def create_safety_events(db) -> None:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    # Microseconds, so events from one message (check, then urgent) list in the order they happened.
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def record_safety_event(db, *, channel: str, risk_level: str, category: str | None, text: str | None,
