@@ -8,50 +8,17 @@ The pages load no script; axe needs JavaScript, so it stays on in the browser. N
 from __future__ import annotations
 
 import re
-import threading
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from referral_service import create_app
+from .browser import TIMEOUT_MS, assert_no_axe_violations
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WIDTHS = {"phone": 390, "desktop": 1280}
 
 
-@pytest.fixture(scope="module")
-def live_url(tmp_path_factory):
-    app = create_app({"TESTING": True, "DATABASE_PATH": str(tmp_path_factory.mktemp("e2e-form") / "e2e.db"),
-                      "BOT_AUTH_TOKEN": "test-bot-token", "RATELIMIT_ENABLED": False})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Debian chromium is missing: run `make browser` (apt-get install chromium)"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
 def assert_accessible(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     assert page.locator("script").count() == 0, "the form must work with no JavaScript at all"
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
-    violations = results.response["violations"]
-    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
+    assert_no_axe_violations(page)
 
 
 def continue_(page) -> None:
@@ -62,7 +29,7 @@ def continue_(page) -> None:
 def test_a_whole_self_referral_with_no_javascript(browser, live_url, width):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.goto(live_url + "/self-referral")
     assert_accessible(page)
     page.get_by_role("button", name="Start now").click()
@@ -134,7 +101,7 @@ def test_a_whole_self_referral_with_no_javascript(browser, live_url, width):
 def test_words_at_risk_show_the_crisis_card_with_links_to_call_and_text(browser, live_url, width):
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.goto(live_url + "/self-referral/start")
     page.get_by_label("Yes").check()
     continue_(page)

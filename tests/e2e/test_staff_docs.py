@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from .test_staff_pages import WIDTHS, browser, live, shot  # noqa: F401 - fixtures
-from .test_web_chat import assert_no_axe_violations
+from .browser import TIMEOUT_MS, assert_no_axe_violations
+from .test_staff_pages import WIDTHS, live, shot  # noqa: F401 - the live fixture
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -22,7 +22,7 @@ def test_the_api_docs_are_accessible_and_authorize_then_try_it_out_works(browser
     token = CliRunner().invoke(main, ["tokens", "create", "--role", "admin"],
                                env={"DATABASE_PATH": database}).output.strip().splitlines()[-1]
     page = browser.new_page(viewport=WIDTHS[width])
-    page.set_default_timeout(15000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.goto(live["url"] + "/docs")
     page.locator(".opblock").first.wait_for()
     assert_no_axe_violations(page)

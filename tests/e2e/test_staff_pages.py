@@ -21,7 +21,7 @@ from referral_service import create_app
 from referral_service.cli import main
 from referral_service.staff import frontend_assets
 
-from .test_web_chat import CHROMIUM, CHROMIUM_ARGS, assert_no_axe_violations
+from .browser import TIMEOUT_MS, assert_no_axe_violations
 
 PASSWORD = "correct horse battery staple"
 WIDTHS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
@@ -44,17 +44,6 @@ def live(tmp_path_factory):
     thread.start()
     yield {"url": f"http://127.0.0.1:{server.server_port}", "client": app.test_client(), "database": database}
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Debian chromium is missing: run `make browser` (apt-get install chromium)"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def shot(page, name: str, width: str) -> None:
@@ -92,7 +81,7 @@ def make_referral(client) -> str:
 def test_a_service_works_a_referral_from_the_inbox_to_access(browser, live, width):
     reference = make_referral(live["client"])
     page = browser.new_page(viewport=WIDTHS[width])
-    page.set_default_timeout(15000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.goto(live["url"] + "/inbox")
     assert "/sign-in" in page.url  # signed out: sent to sign in first
     check_page(page, "sign-in", width)
@@ -133,7 +122,7 @@ def test_a_service_works_a_referral_from_the_inbox_to_access(browser, live, widt
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_clinician_checks_a_patient_and_refers_them(browser, live, width):
     page = browser.new_page(viewport=WIDTHS[width])
-    page.set_default_timeout(15000)
+    page.set_default_timeout(TIMEOUT_MS)
     sign_in(page, live["url"], "dr.khan@gp.example")
     page.wait_for_url(re.compile(r"/check"))
     check_page(page, "check", width)
@@ -183,7 +172,7 @@ CONTACTS = (
 @pytest.mark.parametrize("width", WIDTHS)
 def test_a_service_runs_a_text_campaign_and_reads_its_reports(browser, live, width, tmp_path):
     page = browser.new_page(viewport=WIDTHS[width])
-    page.set_default_timeout(15000)
+    page.set_default_timeout(TIMEOUT_MS)
     sign_in(page, live["url"], "sam@sheffield.example")
     page.wait_for_url(re.compile(r"/inbox"))
     page.goto(live["url"] + "/campaigns")
@@ -228,7 +217,7 @@ def test_a_service_adds_a_specialist_and_reads_the_caseloads(browser, live, widt
     reference = make_referral(live["client"])
     name = {"phone": "Priya Shah", "desktop": "Tom Ward"}[width]
     page = browser.new_page(viewport=WIDTHS[width])
-    page.set_default_timeout(15000)
+    page.set_default_timeout(TIMEOUT_MS)
     sign_in(page, live["url"], "sam@sheffield.example")
     page.wait_for_url(re.compile(r"/inbox"))
     if width == "desktop":

@@ -11,54 +11,14 @@ machine is slow, never a failure.
 from __future__ import annotations
 
 import re
-import threading
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from referral_service import create_app
+from .browser import TIMEOUT_MS, assert_no_axe_violations
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-# The ceiling for anything the page must show: long, because it only bounds how long a broken run takes to fail.
-TIMEOUT_MS = 60_000
-expect.set_options(timeout=TIMEOUT_MS)
 # A message the person sent whose reply is on screen (chat.js marks it once the bot's answer is shown).
 ANSWERED = ".chat__message--user[data-sent='true']"
-
-
-@pytest.fixture(scope="module")
-def live_url(tmp_path_factory):
-    app = create_app({"TESTING": True, "DATABASE_PATH": str(tmp_path_factory.mktemp("e2e") / "e2e.db"),
-                      "BOT_AUTH_TOKEN": "test-bot-token", "RATELIMIT_ENABLED": False})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Debian chromium is missing: run `make browser` (apt-get install chromium)"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def assert_no_axe_violations(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_22_AA}})
-    violations = results.response["violations"]
-    assert violations == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
 
 
 def new_page(browser, width: int, height: int = 900):
